@@ -1,0 +1,35 @@
+"""shearfeat: stable, contrast-invariant image features with complex shearlets.
+
+The public API:
+
+* :class:`ShearletSystem`: a bank of complex shearlet filters and its transform;
+* :func:`edges` and :func:`ridges`: the CoShREM measures, with orientation, width and
+  height;
+* :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
+"""
+
+from ._params import PRESETS, ShearletParams
+from ._system import ShearletSystem, cache_info, clear_cache
+from .edges import EdgeResult, edges
+from .ridges import RidgeResult, ridges
+
+__version__ = "0.1.0.dev0"
+
+
+def presets():
+    """Names of the parameter presets: ``("default", "coshrem", "small")``."""
+    return PRESETS
+
+
+__all__ = [
+    "EdgeResult",
+    "RidgeResult",
+    "ShearletParams",
+    "ShearletSystem",
+    "__version__",
+    "cache_info",
+    "clear_cache",
+    "edges",
+    "presets",
+    "ridges",
+]

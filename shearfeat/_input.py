@@ -1,0 +1,96 @@
+"""Validation and conversion of user input at the public boundary."""
+
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np
+
+# ITU-R BT.709 luma weights, as skimage.color.rgb2gray uses.
+_LUMA = np.array([0.2125, 0.7154, 0.0721])
+MIN_SIZE = 3
+
+
+def as_image(image, *, as_gray: bool = False, name: str = "image") -> np.ndarray:
+    """Check an image and return it as a C-contiguous float32 or float64 2-D array.
+
+    float64 stays float64; every other real type (bool, integers, float16, float32)
+    becomes float32.  RGB(A) images are converted to luminance only when ``as_gray`` is
+    true.
+
+    Raises
+    ------
+    TypeError
+        For objects that are not numeric arrays, and for complex images.
+    ValueError
+        For empty, 1-D or >3-D arrays, RGB without ``as_gray``, images smaller than
+        3 x 3, and images that contain NaN or infinity.
+    """
+    try:
+        array = np.asarray(image)
+    except Exception as exc:  # ragged nested sequences and the like
+        raise TypeError(f"{name} must be a 2-D numeric array, could not convert "
+                        f"{type(image).__name__}: {exc}") from None
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
+                                     or array.dtype == bool):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
+    if np.iscomplexobj(array):
+        raise TypeError(f"{name} must be real, got complex dtype {array.dtype}; "
+                        "pass image.real or np.abs(image)")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    if array.ndim == 3 and array.shape[-1] in (3, 4):
+        if not as_gray:
+            raise ValueError(
+                f"{name} has shape {array.shape}, which looks like an RGB(A) image; "
+                "pass as_gray=True to convert it to luminance")
+        array = np.tensordot(array[..., :3].astype(np.float64), _LUMA, axes=([-1], [0]))
+    elif array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (rows, cols), got shape {array.shape}")
+    if min(array.shape) < MIN_SIZE:
+        raise ValueError(f"{name} must be at least {MIN_SIZE}x{MIN_SIZE} pixels, "
+                         f"got shape {array.shape}")
+    dtype = np.float64 if array.dtype == np.float64 else np.float32
+    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+        bad = int(array.size - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); "
+                         "fill or mask them first")
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise a ValueError naming it."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def check_min_contrast(value, image_range: float) -> float | None:
+    """Convert ``min_contrast`` to units of the image range (``None``: relative default)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not np.isfinite(value) or value < 0:
+        raise ValueError(f"min_contrast must be None or a finite number >= 0, got {value!r}")
+    return float(value) / image_range
+
+
+def resolve_threads(threads) -> int:
+    """Thread count: ``threads``, else ``$SHEARFEAT_NUM_THREADS``, else all cores."""
+    if threads is None:
+        env = os.environ.get("SHEARFEAT_NUM_THREADS")
+        if env is not None:
+            try:
+                threads = int(env)
+            except ValueError:
+                raise ValueError(
+                    f"SHEARFEAT_NUM_THREADS must be a positive integer, got {env!r}") from None
+            if threads < 1:
+                raise ValueError(
+                    f"SHEARFEAT_NUM_THREADS must be a positive integer, got {env!r}")
+            return threads
+        return os.cpu_count() or 1
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        raise ValueError(f"threads must be None or a positive integer, got {threads!r}")
+    return int(threads)

@@ -1,0 +1,109 @@
+"""The parameters of a shearlet system, and the named presets."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+
+KINDS = ("edge", "ridge")
+PRESETS = ("default", "coshrem", "small")
+
+# CoShREM's 512 x 512 defaults, kept in pixels so that a crop and its full image
+# see the same features (coshrem.md section 5).
+_DEFAULT_WAVELET_WIDTH = 512 / 7
+_DEFAULT_GAUSSIAN_WIDTH = 512 / 20
+_DEFAULT_ALPHA = {"edge": 0.8, "ridge": 0.5}
+
+
+@dataclass(frozen=True)
+class ShearletParams:
+    """The numbers that define a complex shearlet system.
+
+    Parameters
+    ----------
+    wavelet_width : float
+        Effective support of the 1-D Mexican-hat wavelet at the coarsest scale, in pixels.
+    gaussian_width : float
+        Effective support of the Gaussian window at the coarsest scale, in pixels.
+    scales_per_octave : float
+        Number of scales per octave; each finer scale raises frequency by
+        ``2 ** (1 / scales_per_octave)``.
+    octaves : float
+        Number of octaves; the system has ``floor(scales_per_octave * octaves)`` scales.
+    shear_level : int
+        ``2 ** shear_level + 2`` orientations per scale.
+    alpha : float
+        Anisotropy in (0, 1]: 1 is isotropic, 0.5 parabolic scaling.
+    """
+
+    wavelet_width: float
+    gaussian_width: float
+    scales_per_octave: float = 2.0
+    octaves: float = 3.5
+    shear_level: int = 3
+    alpha: float = 0.8
+
+    def __post_init__(self):
+        for name in ("wavelet_width", "gaussian_width", "scales_per_octave", "octaves"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        if not isinstance(self.shear_level, int) or isinstance(self.shear_level, bool) \
+                or not 2 <= self.shear_level <= 6:
+            raise ValueError(f"shear_level must be an integer in [2, 6], got {self.shear_level!r}")
+        if not (isinstance(self.alpha, (int, float)) and 0 < self.alpha <= 1):
+            raise ValueError(f"alpha must be in (0, 1], got {self.alpha!r}")
+        if self.n_scales < 1:
+            raise ValueError(
+                "scales_per_octave * octaves must be at least 1, got "
+                f"{self.scales_per_octave} * {self.octaves}")
+        # Normalise numbers so that equal systems hash equally (1 == 1.0 already does).
+        for name in ("wavelet_width", "gaussian_width", "scales_per_octave", "octaves", "alpha"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
+    @property
+    def n_scales(self) -> int:
+        """Number of scales J."""
+        return int(math.floor(self.scales_per_octave * self.octaves + 1e-9))
+
+    @property
+    def n_orientations(self) -> int:
+        """Number of orientations per scale, ``2 ** shear_level + 2``."""
+        return 2 ** self.shear_level + 2
+
+
+def resolve_params(shape, kind, preset="default", **overrides) -> ShearletParams:
+    """Build the parameters of a system from a preset and keyword overrides.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The image shape ``(rows, cols)``; used by the relative presets.
+    kind : {"edge", "ridge"}
+        The system kind; sets the default anisotropy ``alpha``.
+    preset : {"default", "coshrem", "small"}
+        ``"default"`` uses CoShREM's 512 x 512 widths in pixels for every image size;
+        ``"coshrem"`` scales them with the image as the MATLAB toolbox does
+        (``min(shape) / 7`` and ``/ 20``); ``"small"`` is the CoShNet bank for tiny images
+        (``min(shape) / 7``, ``/ 14``, one octave: 2 scales).
+    **overrides
+        Any field of :class:`ShearletParams`.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {PRESETS}, got {preset!r}")
+    known = {f.name for f in fields(ShearletParams)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise TypeError(f"unknown shearlet parameter(s) {unknown}; valid ones are {sorted(known)}")
+    side = min(shape)
+    if preset == "default":
+        base = ShearletParams(_DEFAULT_WAVELET_WIDTH, _DEFAULT_GAUSSIAN_WIDTH,
+                              alpha=_DEFAULT_ALPHA[kind])
+    elif preset == "coshrem":
+        base = ShearletParams(side / 7, side / 20, alpha=_DEFAULT_ALPHA[kind])
+    else:
+        base = ShearletParams(side / 7, side / 14, octaves=1.0, alpha=_DEFAULT_ALPHA[kind])
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return replace(base, **overrides) if overrides else base

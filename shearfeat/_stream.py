@@ -1,0 +1,100 @@
+"""Streaming the coefficients of a system past the measure kernels.
+
+One forward FFT of the (padded) image, then for each orientation: multiply by that
+orientation's pair spectra, one batched inverse FFT, one kernel call that folds the maps
+into the running per-pixel state.  Only one orientation's maps exist at a time, plus a
+ring of four orientations' pivot responses that the orientation fit needs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import _fft, _kernels
+
+PIVOT_SCALES = ("all", "lowest", "highest")
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                       thread_name_prefix="shearfeat")
+        return _pool
+
+
+def run_rows(kernel, n_rows, threads, *args):
+    """Call ``kernel(*args, r0, r1)`` over row blocks, on ``threads`` threads."""
+    if threads <= 1 or n_rows < 64:
+        kernel(*args, 0, n_rows)
+        return
+    bounds = np.linspace(0, n_rows, threads + 1).astype(int)
+    futures = [_executor().submit(kernel, *args, int(r0), int(r1))
+               for r0, r1 in zip(bounds[:-1], bounds[1:]) if r1 > r0]
+    for future in futures:
+        future.result()
+
+
+def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
+    """Boolean mask of the scales the pivot search may choose."""
+    mask = np.zeros(n_scales, dtype=np.bool_)
+    if pivot_scales == "all":
+        mask[:] = True
+    elif pivot_scales == "lowest":
+        mask[0] = True
+    elif pivot_scales == "highest":
+        mask[-1] = True
+    else:
+        raise ValueError(f"pivot_scales must be one of {PIVOT_SCALES}, got {pivot_scales!r}")
+    return mask
+
+
+class Ring:
+    """Four buffers of one orientation's pivot responses: orientation 0 (kept to close
+    the circle) and the last three.  ``iter_buf[f]`` names the buffer of orientation f."""
+
+    def __init__(self, n_orientations, maps_per_orientation, shape, dtype):
+        self.buffers = np.zeros((4, maps_per_orientation) + tuple(shape), dtype)
+        self.iter_buf = -np.ones(n_orientations, dtype=np.int64)
+
+    def claim(self, f) -> int:
+        cur = 0 if f == 0 else 1 + (f - 1) % 3
+        self.iter_buf[self.iter_buf == cur] = -1
+        self.iter_buf[f] = cur
+        return cur
+
+
+def orientations(system, image, threads):
+    """Yield ``(f, coeffs)`` for each orientation f of ``system``.
+
+    ``coeffs`` is the (n_pairs, M', N') complex output of the batched inverse FFT on the
+    transform grid; it is overwritten by the next orientation.
+    """
+    pairs = system._pairs
+    plans = _fft.get_plans(system.transform_shape, pairs.shape[1], system.complex_dtype,
+                           threads)
+    plans.image[...] = system.pad(image)
+    spectrum = plans.forward()
+    n_rows = system.transform_shape[0]
+    for f in range(system.n_orientations):
+        run_rows(_kernels.multiply_rows, n_rows, threads, spectrum, pairs[f], plans.products)
+        yield f, plans.inverse()
+
+
+def normalise(image):
+    """``(image - mean) / range`` in float64, cast back, and the range (0 if flat)."""
+    lo = float(image.min())
+    hi = float(image.max())
+    span = hi - lo
+    if span == 0.0:
+        return None, 0.0
+    work = (image.astype(np.float64) - image.mean(dtype=np.float64)) / span
+    return work.astype(image.dtype), span

@@ -1,0 +1,364 @@
+"""The complex shearlet system: filters of one image shape, their metadata, transform()."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from . import _fft
+from ._filters import (box_response, even_profile, fast_length, filter_spectrum,
+                       orientation_table, positive_width, scale_factors, step_response,
+                       support_radius)
+from ._input import as_image, check_choice
+from ._params import KINDS, resolve_params
+
+MODES = ("reflect", "periodic")
+_REAL_TO_COMPLEX = {np.dtype(np.float32): np.dtype(np.complex64),
+                    np.dtype(np.float64): np.dtype(np.complex128)}
+
+
+def _check_shape(shape):
+    try:
+        shape = tuple(int(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"shape must be a pair of integers (rows, cols), got {shape!r}") from None
+    if len(shape) != 2 or min(shape) < 3:
+        raise ValueError(f"shape must be (rows, cols) with both at least 3, got {shape!r}")
+    return shape
+
+
+def _hermitian_parts(spectrum):
+    """Spectra of the real and imaginary parts of ``ifft2(X * spectrum)`` for real X."""
+    mirrored = np.conj(np.roll(spectrum[::-1, ::-1], 1, axis=(0, 1)))
+    return (spectrum + mirrored) / 2, (spectrum - mirrored) / 2j
+
+
+def _neighbours(duplicate, n_orientations, n_slots):
+    """Left and right neighbouring slots on a circle of ``n_slots``, skipping twins."""
+    left = np.empty(n_slots, dtype=np.int64)
+    right = np.empty(n_slots, dtype=np.int64)
+    for o in range(n_slots):
+        base = o - o % n_orientations
+        twin = duplicate[o % n_orientations]
+        twin = -1 if twin < 0 else base + twin
+        lo, ro = (o - 1) % n_slots, (o + 1) % n_slots
+        left[o] = (lo - 1) % n_slots if lo == twin else lo
+        right[o] = (ro + 1) % n_slots if ro == twin else ro
+    return left, right
+
+
+def slot_geometry(table, n_slots):
+    """Shear slope, wavelet axis and twin of each of ``n_slots`` slots (the second
+    semicircle, when there is one, repeats the first)."""
+    n_o = table.slope.size
+    reps = n_slots // n_o
+    twin = np.concatenate([np.where(table.duplicate >= 0, table.duplicate + i * n_o, -1)
+                           for i in range(reps)])
+    return (np.tile(table.slope.astype(np.float64), reps),
+            np.tile(table.wavelet_axis, reps), twin)
+
+
+class ShearletSystem:
+    """A bank of complex shearlet filters for images of one shape.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Image shape ``(rows, cols)``, each at least 3.
+    kind : {"edge", "ridge"}
+        ``"edge"`` filters are sampled half a pixel off origin along their wavelet axis
+        (so that a step between two pixels gives one peak); ``"ridge"`` systems hold every
+        filter twice, on and off origin, for odd and even ridge widths.
+    preset : {"default", "coshrem", "small"}
+        Named parameter set, see :func:`shearfeat.presets`.
+    mode : {"reflect", "periodic"}
+        ``"reflect"`` pads the image by symmetric reflection by the support of the widest
+        filter a measure reads (rounded up to an FFT-friendly size) and crops the result;
+        ``"periodic"`` convolves circularly as the CoShREM toolbox does.
+    dtype : {numpy.float32, numpy.float64}
+        Precision of the filters and of the coefficients (complex64 or complex128).
+    **params
+        Overrides of the preset: ``wavelet_width``, ``gaussian_width``,
+        ``scales_per_octave``, ``octaves``, ``shear_level``, ``alpha``.
+
+    Attributes
+    ----------
+    params : ShearletParams
+    n_filters : int
+        K: ``n_scales * n_orientations`` (edge) or twice that (ridge).
+    scales, orientations, off_origin : (K,) int ndarray
+        Scale index (0 coarsest), orientation index and on/off-origin flag of each filter.
+    angles : (K,) float ndarray
+        Tangent angle in degrees in [0, 180) of the feature each filter answers to best:
+        0 for a vertical edge or ridge, 90 for a horizontal one (matrix coordinates).
+    transform_shape : tuple of int
+        Shape of the FFTs (the padded shape in ``"reflect"`` mode).
+    padding : tuple of tuple of int
+        ``((top, bottom), (left, right))`` reflection padding.
+    measure_offset : int
+        d: the measures compare scale s with scale s + d (one octave).
+    ridge_widths : (n_scales, 2) int ndarray or None
+        Ridge systems: width in pixels of the positive lobe of the even filter of each
+        scale, on origin (odd widths) and off origin (even widths).
+    ridge_response : (max_width + 1, n_scales) ndarray or None
+        Ridge systems: even coefficient of each scale for a centred unit box ridge of each
+        width (row 0 unused).
+
+    Examples
+    --------
+    >>> import shearfeat as sf
+    >>> system = sf.ShearletSystem((64, 64), kind="edge")
+    >>> system.n_filters, system.n_scales, system.n_orientations
+    (70, 7, 10)
+    >>> system.transform(np.zeros((64, 64))).shape
+    (70, 64, 64)
+    """
+
+    def __init__(self, shape, kind="edge", *, preset="default", mode="reflect",
+                 dtype=np.float32, **params):
+        self.shape = _check_shape(shape)
+        self.kind = check_choice(kind, "kind", KINDS)
+        self.mode = check_choice(mode, "mode", MODES)
+        self.preset = preset
+        real = np.dtype(dtype)
+        if real not in _REAL_TO_COMPLEX:
+            raise ValueError(f"dtype must be float32 or float64, got {real}")
+        self.dtype = real
+        self.complex_dtype = _REAL_TO_COMPLEX[real]
+        self.params = resolve_params(self.shape, kind, preset, **params)
+        p = self.params
+        self.n_scales = p.n_scales
+        self.n_orientations = p.n_orientations
+        self.measure_offset = int(math.floor(1 * p.scales_per_octave + 1e-9))
+        self.n_measure_scales = self.n_scales - self.measure_offset
+        self.orientation_table = orientation_table(p.shear_level)
+
+        self.padding, self.transform_shape = self._padding()
+        self._build_normalisation()
+        self._pairs = self._build_pairs() if self.n_measure_scales >= 1 else None
+        self._filters = None
+        self._filters_lock = threading.Lock()
+
+        n_o, J = self.n_orientations, self.n_scales
+        parities = 2 if self.kind == "ridge" else 1
+        self.n_filters = J * n_o * parities
+        grid = np.indices((J, n_o, parities)).reshape(3, -1)
+        self.scales, self.orientations = grid[0], grid[1]
+        self.off_origin = grid[2] if self.kind == "ridge" else np.ones(self.n_filters, int)
+        self.angles = self.orientation_table.tangent_angle[self.orientations]
+
+    # -- construction -----------------------------------------------------------------
+    def _used_parts(self):
+        d, J = self.measure_offset, self.n_scales
+        if self.n_measure_scales < 1:
+            return [(0, "even"), (0, "odd")]
+        if self.kind == "edge":          # odd parts at scales >= d, even parts from 0
+            return [(0, "even"), (d, "odd")]
+        return [(0, "odd"), (d, "even")]  # ridges: the reverse
+
+    def _padding(self):
+        if self.mode == "periodic":
+            return ((0, 0), (0, 0)), self.shape
+        radius = support_radius(self.params, self._used_parts())
+        padding, transform = [], []
+        for n in self.shape:
+            total = fast_length(n + 2 * radius)
+            padding.append((radius, total - n - radius))
+            transform.append(total)
+        return tuple(padding), tuple(transform)
+
+    def _build_normalisation(self):
+        """Per-scale normalisation and, for ridges, the width and response tables."""
+        J = self.n_scales
+        M, N = self.transform_shape
+        lengths = {0: M, 1: N}                      # wavelet axis -> samples along it
+        a = [scale_factors(self.params, j)[0] for j in range(J)]
+        if self.kind == "edge":
+            # A unit step gives an odd coefficient of exactly 1 at every scale.
+            self._norm = {(j, axis, 1): step_response(n, a[j], 0.5)
+                          for j in range(J) for axis, n in lengths.items()}
+            self.ridge_widths = self.ridge_response = None
+            return
+        # Ridges: L1 norm of the even part, per scale and parity; a box of the lobe's
+        # width then gives an even coefficient of about 1/2.
+        self._norm = {(j, axis, e): np.abs(even_profile(n, a[j], e / 2)).sum()
+                      for j in range(J) for axis, n in lengths.items() for e in (0, 1)}
+        n_ref = max(M, N)
+        profiles = {(j, e): even_profile(n_ref, a[j], e / 2) / np.abs(
+            even_profile(n_ref, a[j], e / 2)).sum() for j in range(J) for e in (0, 1)}
+        widths = np.array([[positive_width(profiles[j, e], e) for e in (0, 1)]
+                           for j in range(J)], dtype=np.int64)
+        max_width = int(widths.max())
+        response = np.zeros((max_width + 1, J))
+        for w in range(1, max_width + 1):
+            for j in range(J):
+                response[w, j] = box_response(profiles[j, w % 2 == 0], w)
+        self.ridge_widths = widths
+        self.ridge_response = response
+
+    def _spectrum(self, j, o, off_origin):
+        """Normalised spectrum of one filter (complex128), 1/(M N) folded in."""
+        axis = int(self.orientation_table.wavelet_axis[o])
+        spectrum = filter_spectrum(self.transform_shape, self.params,
+                                   self.orientation_table, j, o, off_origin / 2)
+        return spectrum / (self._norm[j, axis, off_origin] * np.prod(self.transform_shape))
+
+    def _build_pairs(self):
+        """Per orientation, spectra whose inverse FFT gives two real maps at once.
+
+        Edges: real part of scale s (even, coarse) + i * imaginary part of scale s + d
+        (odd, fine).  Ridges, per parity e: real part of scale s + d + i * imaginary part
+        of scale s.  Shape (n_orientations, n_pairs, M, N).
+        """
+        d, S, n_o = self.measure_offset, self.n_measure_scales, self.n_orientations
+        parities = (1,) if self.kind == "edge" else (0, 1)
+        pairs = np.empty((n_o, len(parities) * S) + self.transform_shape, self.complex_dtype)
+        for o in range(n_o):
+            for i, e in enumerate(parities):
+                for s in range(S):
+                    coarse = _hermitian_parts(self._spectrum(s, o, e))
+                    fine = _hermitian_parts(self._spectrum(s + d, o, e))
+                    if self.kind == "edge":
+                        pairs[o, i * S + s] = coarse[0] + 1j * fine[1]
+                    else:
+                        pairs[o, i * S + s] = fine[0] + 1j * coarse[1]
+        return pairs
+
+    @property
+    def filters(self):
+        """(K, M', N') complex spectra of every filter on the transform grid, in FFT order.
+
+        Built on first use (K full-size spectra can be large); ``ifft2(fft2(padded) *
+        filters[k])`` is the k-th coefficient map.
+        """
+        with self._filters_lock:
+            if self._filters is None:
+                out = np.empty((self.n_filters,) + self.transform_shape, self.complex_dtype)
+                for k in range(self.n_filters):
+                    out[k] = self._spectrum(int(self.scales[k]), int(self.orientations[k]),
+                                            int(self.off_origin[k]))
+                self._filters = out
+            return self._filters
+
+    # -- metadata -----------------------------------------------------------------------
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the filter spectra of this system."""
+        total = 0 if self._pairs is None else self._pairs.nbytes
+        return total + (0 if self._filters is None else self._filters.nbytes)
+
+    def __repr__(self):
+        return (f"ShearletSystem(shape={self.shape}, kind={self.kind!r}, "
+                f"preset={self.preset!r}, mode={self.mode!r}, dtype={self.dtype.name}, "
+                f"n_filters={self.n_filters}, n_scales={self.n_scales}, "
+                f"n_orientations={self.n_orientations}, "
+                f"transform_shape={self.transform_shape})")
+
+    # -- use ------------------------------------------------------------------------------
+    def pad(self, image):
+        """Return ``image`` padded to :attr:`transform_shape` as the mode requires."""
+        if self.mode == "periodic":
+            return image
+        return np.pad(image, self.padding, mode="symmetric")
+
+    def crop(self, array):
+        """Crop the last two axes of a transform-shaped array back to :attr:`shape`."""
+        (top, _), (left, _) = self.padding
+        return array[..., top:top + self.shape[0], left:left + self.shape[1]]
+
+    def transform(self, image, *, threads=None):
+        """Complex shearlet coefficients of an image.
+
+        Parameters
+        ----------
+        image : (M, N) array_like
+            Real image of this system's shape.
+        threads : int, optional
+            FFTW threads; default ``$SHEARFEAT_NUM_THREADS`` or all cores.
+
+        Returns
+        -------
+        coefficients : (K, M, N) complex ndarray
+            ``coefficients[k] = sum_y image(y) * filter_k(y - x)``, complex64 for a
+            float32 system; the real part is the even (ridge-like) response, the
+            imaginary part the odd (edge-like) one.  Filter k has scale
+            ``self.scales[k]`` and tangent angle ``self.angles[k]``.
+        """
+        from ._input import resolve_threads
+        image = as_image(image)
+        if image.shape != self.shape:
+            raise ValueError(f"image has shape {image.shape}, this system was built for "
+                             f"{self.shape}")
+        threads = resolve_threads(threads)
+        filters = self.filters
+        batch = self.n_orientations
+        plans = _fft.get_plans(self.transform_shape, batch, self.complex_dtype, threads)
+        plans.image[...] = self.pad(image - image.mean())
+        spectrum = plans.forward()
+        out = np.empty((self.n_filters,) + self.shape, self.complex_dtype)
+        for start in range(0, self.n_filters, batch):
+            np.multiply(filters[start:start + batch], spectrum, out=plans.products)
+            out[start:start + batch] = self.crop(plans.inverse())
+        return out
+
+
+# -- the bounded cache of systems used by the measures ---------------------------------------
+_CACHE_MAX_SYSTEMS = 8
+_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+_build_locks: dict = {}
+
+
+def _cache_budget() -> int:
+    return int(float(os.environ.get("SHEARFEAT_CACHE_BYTES", 2 * 1024 ** 3)))
+
+
+def cached_system(shape, kind, *, preset="default", mode="reflect", dtype=np.float32,
+                  **params) -> ShearletSystem:
+    """Return a shared system for these arguments, building it once.
+
+    The cache holds at most 8 systems and at most ``$SHEARFEAT_CACHE_BYTES`` (2 GiB) of
+    filter spectra; the least recently used system goes first.  Systems are read-only
+    once built, so sharing them across threads is safe.
+    """
+    resolved = resolve_params(_check_shape(shape), kind, preset, **params)
+    key = (tuple(shape), kind, check_choice(mode, "mode", MODES), np.dtype(dtype).str, resolved)
+    with _cache_lock:
+        system = _cache.get(key)
+        if system is not None:
+            _cache.move_to_end(key)
+            return system
+        build_lock = _build_locks.setdefault(key, threading.Lock())
+    with build_lock:                      # one build per key, other keys build in parallel
+        with _cache_lock:
+            system = _cache.get(key)
+        if system is None:
+            system = ShearletSystem(shape, kind, preset=preset, mode=mode, dtype=dtype, **params)
+            with _cache_lock:
+                _cache[key] = system
+                budget = _cache_budget()
+                while len(_cache) > 1 and (len(_cache) > _CACHE_MAX_SYSTEMS or sum(
+                        s.nbytes for s in _cache.values()) > budget):
+                    _cache.popitem(last=False)
+                _build_locks.pop(key, None)
+    return system
+
+
+def cache_info() -> dict:
+    """What the caches hold: systems (with their bytes) and FFT plan objects."""
+    with _cache_lock:
+        systems = [repr(s) for s in _cache.values()]
+        nbytes = sum(s.nbytes for s in _cache.values())
+    return {"systems": systems, "system_bytes": nbytes, "max_systems": _CACHE_MAX_SYSTEMS,
+            "max_bytes": _cache_budget(), "fft_plans": _fft.plan_count()}
+
+
+def clear_cache() -> None:
+    """Empty the system cache and the FFT plan cache."""
+    with _cache_lock:
+        _cache.clear()
+    _fft.clear_plans()
