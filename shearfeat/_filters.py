@@ -160,10 +160,12 @@ def positive_width(profile: np.ndarray, off_origin: int) -> int:
     """Width in pixels of the positive central lobe of an even profile.
 
     On-origin profiles are symmetric about 0 (odd widths), off-origin ones about 0.5 (even
-    widths).
+    widths).  A sample counts as positive when it exceeds 0.1 % of the peak, so that a
+    sample sitting on the zero crossing (which rounding could tip either way) does not.
     """
+    threshold = 1e-3 * profile.max()
     m = 0
-    while m + 1 < profile.size // 2 and profile[m + 1] > 0:
+    while m + 1 < profile.size // 2 and profile[m + 1] > threshold:
         m += 1
     return 2 * m + 1 if off_origin == 0 else 2 * m
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import os
 import threading
 from collections import OrderedDict
@@ -23,7 +24,9 @@ _REAL_TO_COMPLEX = {np.dtype(np.float32): np.dtype(np.complex64),
 
 def _check_shape(shape):
     try:
-        shape = tuple(int(n) for n in shape)
+        if isinstance(shape, str) or any(isinstance(n, (bool, float)) for n in shape):
+            raise TypeError
+        shape = tuple(operator.index(n) for n in shape)
     except TypeError:
         raise TypeError(f"shape must be a pair of integers (rows, cols), got {shape!r}") from None
     if len(shape) != 2 or min(shape) < 3:
@@ -203,8 +206,15 @@ class ShearletSystem:
     def _spectrum(self, j, o, off_origin):
         """Normalised spectrum of one filter (complex128), 1/(M N) folded in."""
         axis = int(self.orientation_table.wavelet_axis[o])
+        shift = off_origin / 2
+        if self.kind == "ridge":
+            # Ridge filters are compared across the whole half circle of orientations, so
+            # every off-origin filter sits half a pixel along +row or +col, whichever side
+            # of the wavelet axis its odd part uses.  (Edge filters instead sit half a
+            # pixel along their rising direction; see _edge_slot.)
+            shift *= int(self.orientation_table.sign[o])
         spectrum = filter_spectrum(self.transform_shape, self.params,
-                                   self.orientation_table, j, o, off_origin / 2)
+                                   self.orientation_table, j, o, shift)
         return spectrum / (self._norm[j, axis, off_origin] * np.prod(self.transform_shape))
 
     def _build_pairs(self):
