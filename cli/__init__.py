@@ -1,0 +1,1 @@
+"""The ``shearfeat`` command line (installed as the package ``shearfeat_cli``)."""

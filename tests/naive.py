@@ -1,0 +1,115 @@
+"""Slow, plain NumPy implementations of the measures, straight from coshrem.md.
+
+They hold every coefficient of the system at once and loop over pixels in Python, so
+they are only for small images; the streaming Numba kernels must agree with them.
+"""
+
+import math
+
+import numpy as np
+
+from shearfeat._system import _neighbours, slot_geometry
+
+
+def full_coefficients(system, work):
+    """All K coefficients on the transform grid (no crop), by the plain path."""
+    spectrum = np.fft.fft2(system.pad(work).astype(np.complex128))
+    filters = system.filters.astype(np.complex128) * np.prod(system.transform_shape)
+    return np.fft.ifft2(spectrum[None] * filters, axes=(1, 2))
+
+
+def tangent(o, nb, t, slope, axis, twin):
+    if axis[o] != axis[nb] and twin[o] >= 0:
+        o = twin[o]
+    k = (1 - t) * slope[o] + t * slope[nb]
+    if axis[nb] == 0:
+        angle = 90 + math.degrees(math.atan(k))
+    else:
+        angle = 180 - math.degrees(math.atan(k))
+    return angle % 180
+
+
+def edges(system, work, beta, pivot):
+    """Edge measure and orientation on the transform grid."""
+    n_o, J, d = system.n_orientations, system.n_scales, system.measure_offset
+    S = J - d
+    C = full_coefficients(system, work).reshape(J, n_o, *system.transform_shape)
+    slots = []
+    for o in range(2 * n_o):
+        f = o % n_o
+        c = C[:, f]
+        if o >= n_o:  # point reflection: C(o + n_o)(x) = conj(C(o)(x - direction))
+            c = np.conj(np.roll(c, tuple(system.orientation_table.direction[f]), axis=(1, 2)))
+        slots.append(c)
+    I = np.stack([s[d:].imag for s in slots])          # (2 n_o, S, M, N)
+    R = np.stack([np.abs(s[:S].real) for s in slots])
+    order = [o for f in range(n_o) for o in (f, f + n_o)]   # the order the stream visits
+    left_slot, right_slot = _neighbours(system.orientation_table.duplicate, n_o, 2 * n_o)
+    slope, axis, twin = slot_geometry(system.orientation_table, 2 * n_o)
+    measure = np.zeros(system.transform_shape)
+    orientation = np.full(system.transform_shape, np.nan)
+    for r in range(measure.shape[0]):
+        for c in range(measure.shape[1]):
+            best, o_star, s_star = 0.0, -1, -1
+            for o in order:
+                for s in range(S):
+                    if pivot[s] and I[o, s, r, c] > best:
+                        best, o_star, s_star = I[o, s, r, c], o, s
+            if o_star < 0:
+                continue
+            p = best
+            total = sum(min(I[o_star, s, r, c], p) - R[o_star, s, r, c] - beta
+                        for s in range(S))
+            measure[r, c] = max(0.0, total) / (S * p)
+            if measure[r, c] > 0:
+                lv = max(I[left_slot[o_star], s_star, r, c], 0)
+                rv = max(I[right_slot[o_star], s_star, r, c], 0)
+                x = 0.0
+                if 2 * p - lv - rv > 0:
+                    x = min(max((rv - lv) / (2 * (2 * p - lv - rv)), -1), 1)
+                nb = left_slot[o_star] if x < 0 else right_slot[o_star]
+                orientation[r, c] = tangent(o_star, nb, abs(x), slope, axis, twin)
+    return measure, orientation
+
+
+def ridges(system, work, beta, pivot, keep):
+    """Ridge measure, orientation, width, height (in units of ``work``)."""
+    n_o, J, d = system.n_orientations, system.n_scales, system.measure_offset
+    S = J - d
+    C = full_coefficients(system, work).reshape(J, n_o, 2, *system.transform_shape)
+    R = C[d:].real        # (S, n_o, 2, M, N) signed even parts of the finer scales
+    I = np.abs(C[:S].imag)
+    widths = system.ridge_widths[d:]
+    response = system.ridge_response[:, d:]
+    left_slot, right_slot = _neighbours(system.orientation_table.duplicate, n_o, n_o)
+    slope, axis, twin = slot_geometry(system.orientation_table, n_o)
+    shape = system.transform_shape
+    measure, width, height = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    orientation = np.full(shape, np.nan)
+    for r in range(shape[0]):
+        for c in range(shape[1]):
+            best, q_star, e_star, s_star = 0.0, -1, -1, -1
+            for f in range(n_o):
+                for e in range(2):
+                    for s in range(S):
+                        if pivot[s] and abs(R[s, f, e, r, c]) > best:
+                            best, q_star, e_star, s_star = abs(R[s, f, e, r, c]), f, e, s
+            if q_star < 0:
+                continue
+            w = widths[s_star, e_star]
+            h = R[s_star, q_star, e_star, r, c] / response[w, s_star]
+            rs = R[:, q_star, e_star, r, c]
+            num = abs(rs.sum()) - sum(I[s, q_star, e_star, r, c] + beta * abs(response[w, s])
+                                      for s in range(S))
+            den = sum(max(abs(rs[s]), abs(h * response[w, s])) for s in range(S))
+            value = max(num, 0) / den if den > 0 else 0.0
+            if value <= 0 or (keep > 0 and h <= 0) or (keep < 0 and h >= 0):
+                continue
+            measure[r, c], width[r, c], height[r, c] = value, w, h
+            peak = best
+            lv = abs(R[s_star, left_slot[q_star], e_star, r, c])
+            rv = abs(R[s_star, right_slot[q_star], e_star, r, c])
+            x = (rv - lv) / (2 * (peak - min(lv, rv))) if peak > min(lv, rv) else 0.0
+            nb = left_slot[q_star] if x < 0 else right_slot[q_star]
+            orientation[r, c] = tangent(q_star, nb, abs(x), slope, axis, twin)
+    return measure, orientation, width, height

@@ -1,0 +1,122 @@
+import shutil
+import subprocess
+import sys
+import time
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from shearfeat_cli.main import cli
+
+
+@pytest.fixture
+def step_png(tmp_path):
+    image = np.zeros((48, 64), np.uint8)
+    image[:, 32:] = 200
+    path = tmp_path / "step.png"
+    iio.imwrite(path, image)
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_edges_writes_next_to_input(step_png):
+    result = run("edges", step_png)
+    assert result.exit_code == 0, result.output
+    out = step_png.with_name("step.edges.png")
+    assert f"wrote {out}" in result.output
+    measure = iio.imread(out)
+    assert measure.dtype == np.uint8 and measure.shape == (48, 64)
+    assert int(measure[24].argmax()) == 31 and measure[24].max() > 240
+
+
+def test_formats_and_fields(step_png, tmp_path):
+    assert run("edges", step_png, "--format", "tiff", "-o", tmp_path / "e.tiff").exit_code == 0
+    measure = iio.imread(tmp_path / "e.tiff")
+    assert measure.dtype == np.float32 and measure.max() == pytest.approx(0.98, abs=0.01)
+    result = run("ridges", step_png, "--format", "npy", "-o", tmp_path / "r.npy",
+                 "--polarity", "both")
+    assert result.exit_code == 0, result.output
+    fields = np.load(tmp_path / "r.npy")
+    assert fields.shape == (4, 48, 64)           # measure, orientation, width, height
+
+
+def test_never_overwrites_without_force(step_png):
+    assert run("edges", step_png).exit_code == 0
+    result = run("edges", step_png)
+    assert result.exit_code == 2 and "--force" in result.output
+    assert run("edges", step_png, "--force").exit_code == 0
+
+
+def test_several_inputs_to_a_folder(step_png, tmp_path):
+    other = tmp_path / "other.png"
+    shutil.copy(step_png, other)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    result = run("edges", step_png, other, "-o", outdir, "-q")
+    assert result.exit_code == 0 and result.output == ""
+    assert sorted(p.name for p in outdir.iterdir()) == ["other.edges.png", "step.edges.png"]
+    result = run("edges", step_png, other, "-o", tmp_path / "missing")
+    assert result.exit_code == 2 and "existing folder" in result.output
+
+
+def test_failed_inputs_are_named_and_others_still_written(step_png, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    tiny = tmp_path / "tiny.png"
+    iio.imwrite(tiny, np.zeros((2, 2), np.uint8))
+    result = run("edges", broken, tmp_path / "missing.png", tiny, step_png)
+    assert result.exit_code == 1
+    assert "broken.png: cannot read as an image" in result.output
+    assert "missing.png: no such file" in result.output
+    assert "tiny.png: image must be at least 3x3" in result.output
+    assert "Traceback" not in result.output
+    assert step_png.with_name("step.edges.png").exists()
+    assert not list(tmp_path.glob(".*"))          # no temporary files left behind
+
+
+def test_usage_errors_exit_2(step_png):
+    assert run("edges", step_png, "--format", "gif").exit_code == 2
+    assert run("ridges", step_png, "--polarity", "white").exit_code == 2
+    assert run("edges").exit_code == 2
+
+
+def test_info():
+    result = run("info", "--shape", "100", "120", "--kind", "ridge")
+    assert result.exit_code == 0
+    assert "filters K = 140" in result.output and "ridge widths" in result.output
+
+
+def test_installed_executable(step_png):
+    exe = shutil.which("shearfeat")
+    assert exe, "the shearfeat console script is not installed"
+    done = subprocess.run([exe, "edges", str(step_png), "-o", str(step_png.with_suffix(".x.png"))],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert iio.imread(step_png.with_suffix(".x.png")).max() > 240
+    done = subprocess.run([exe, "edges", str(step_png.with_name("nope.png"))],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "no such file" in done.stderr
+    assert "Traceback" not in done.stderr
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and "shearfeat" in version.stdout
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = ("import sys, time; t = time.perf_counter(); "
+            "from shearfeat_cli.main import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(time.perf_counter() - t, "
+            "[m for m in ('numba', 'pyfftw', 'torch', 'numpy') if m in sys.modules])")
+    best = None
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout.strip().splitlines()[-1]
+        seconds, modules = out.split(" ", 1)
+        best = min(best or 1e9, float(seconds))
+    assert modules == "[]"
+    assert best < 0.5

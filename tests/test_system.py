@@ -1,0 +1,85 @@
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import shearfeat as sf
+from shearfeat import _system
+
+
+def test_results_do_not_depend_on_thread_count():
+    from skimage import data
+    image = data.camera()[100:228, 100:260]
+    one = sf.edges(image, threads=1)
+    two = sf.edges(image, threads=2)
+    np.testing.assert_allclose(one.measure, two.measure, atol=1e-6)
+    r1 = sf.ridges(image, threads=1, polarity="both")
+    r2 = sf.ridges(image, threads=2, polarity="both")
+    np.testing.assert_allclose(r1.measure, r2.measure, atol=1e-6)
+
+
+def test_concurrent_calls_equal_serial_calls():
+    rng = np.random.default_rng(0)
+    images = [rng.random((64, 80)).astype(np.float32) + (i % 3) * np.eye(64, 80, dtype=np.float32)
+              for i in range(12)]
+    serial = [sf.edges(im, threads=1).measure for im in images]
+    sf.clear_cache()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda im: sf.edges(im, threads=1).measure, images))
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        ridges = list(pool.map(lambda im: sf.ridges(im).measure, images[:6]))
+    for im, r in zip(images[:6], ridges):
+        np.testing.assert_array_equal(r, sf.ridges(im).measure)
+
+
+def test_system_cache_is_bounded_and_reused():
+    sf.clear_cache()
+    a = _system.cached_system((40, 40), "edge")
+    assert _system.cached_system((40, 40), "edge") is a
+    assert _system.cached_system((40, 40), "edge", mode="periodic") is not a
+    for n in range(20, 20 + 2 * _system._CACHE_MAX_SYSTEMS):
+        _system.cached_system((n, n), "edge", mode="periodic")
+    info = sf.cache_info()
+    assert len(info["systems"]) <= info["max_systems"]
+    assert _system.cached_system((40, 40), "edge") is not a       # evicted, rebuilt
+
+
+def test_cache_respects_byte_budget(monkeypatch):
+    sf.clear_cache()
+    monkeypatch.setenv("SHEARFEAT_CACHE_BYTES", "1")
+    _system.cached_system((30, 30), "edge")
+    _system.cached_system((31, 31), "edge")
+    assert len(sf.cache_info()["systems"]) == 1                # only the newest stays
+
+
+def test_metadata():
+    system = sf.ShearletSystem((64, 48), "edge")
+    assert system.n_filters == 70 and system.n_scales == 7 and system.n_orientations == 10
+    assert set(np.round(system.angles, 1)) == {0, 26.6, 45, 63.4, 90, 116.6, 135, 153.4}
+    assert system.scales.min() == 0 and system.scales.max() == 6
+    assert "ShearletSystem(shape=(64, 48)" in repr(system)
+
+
+def test_import_loads_neither_torch_nor_click():
+    code = ("import sys, shearfeat; "
+            "print(sorted(m for m in ('torch', 'click') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_public_api_is_explicit():
+    assert set(sf.__all__) >= {"ShearletSystem", "edges", "ridges", "EdgeResult",
+                               "RidgeResult", "clear_cache", "cache_info", "presets"}
+    for name in sf.__all__:
+        assert hasattr(sf, name)
+
+
+def test_results_are_frozen():
+    result = sf.edges(np.eye(16))
+    with pytest.raises(AttributeError):
+        result.measure = None
