@@ -1,0 +1,87 @@
+"""Time edges and ridges against the FFT floor on the 512 x 512 camera image.
+
+The FFT floor is what any FFT implementation of the transform must pay: one forward FFT
+and K inverse FFTs (K = 70 for edges, 140 for ridges), with the same planned pyFFTW
+transforms at the size the transform really uses (the image in ``periodic`` mode, the
+padded image in ``reflect`` mode).  Ratios measured in one run are what to compare; the
+machine is shared and absolute times are noisy.
+
+Run from the repository root:  python benchmarks/bench_measures.py [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+from skimage import data
+
+import shearfeat as sf
+from shearfeat import _fft
+from shearfeat._system import cached_system
+
+
+def timed(func, repeat):
+    func()                                   # warm up: compile, plan, build caches
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def fft_floor(system, threads, repeat):
+    """1 forward + K inverse FFTs with the measure's own plans (same batch size)."""
+    batch = system._pairs.shape[1]
+    plans = _fft.get_plans(system.transform_shape, batch, system.complex_dtype, threads)
+    rng = np.random.default_rng(0)
+    plans.image[...] = rng.random(system.transform_shape)
+    plans.products[...] = rng.random(plans.products.shape)
+    executes = system.n_filters // batch
+
+    def run():
+        plans.forward()
+        for _ in range(executes):
+            plans.inverse()
+    return timed(run, repeat)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    image = data.camera().astype(np.float32)
+    cores = os.cpu_count()
+    print(f"camera {image.shape} float32; {platform.processor() or platform.machine()}, "
+          f"{cores} cores; FFT effort {_fft.default_effort()}")
+
+    print("\nconstruction (cold, seconds)")
+    for kind in ("edge", "ridge"):
+        for mode in ("periodic", "reflect"):
+            start = time.perf_counter()
+            system = sf.ShearletSystem(image.shape, kind, mode=mode)
+            print(f"  {kind:5s} {mode:8s} {time.perf_counter() - start:6.2f} s  "
+                  f"transform {system.transform_shape}, K={system.n_filters}, "
+                  f"filters {system.nbytes / 2**20:.0f} MiB")
+
+    print("\nmeasure time vs FFT floor (median of %d, milliseconds)" % args.repeat)
+    print(f"  {'measure':7s} {'mode':8s} {'thr':>3s} {'size':>10s} {'measure':>9s} "
+          f"{'floor':>8s} {'ratio':>6s}")
+    for name, func, kind in (("edges", sf.edges, "edge"), ("ridges", sf.ridges, "ridge")):
+        for mode in ("periodic", "reflect"):
+            system = cached_system(image.shape, kind, mode=mode)
+            for threads in sorted({1, cores}):
+                measure = timed(lambda: func(image, mode=mode, threads=threads), args.repeat)
+                floor = fft_floor(system, threads, args.repeat)
+                size = "x".join(map(str, system.transform_shape))
+                print(f"  {name:7s} {mode:8s} {threads:3d} {size:>10s} {measure * 1e3:9.1f} "
+                      f"{floor * 1e3:8.1f} {measure / floor:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
