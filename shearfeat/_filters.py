@@ -215,13 +215,18 @@ def support_radius(params, parts) -> int:
 
 
 def fast_length(n: int) -> int:
-    """The smallest length ``>= n`` whose only prime factors are 2, 3, 5 and 7."""
+    """The smallest length ``>= n`` that FFTW transforms fast.
+
+    Lengths whose only prime factors are 2, 3, 5 and 7 *and* that are divisible by 8:
+    odd powers such as 625 = 5**4 or 729 = 3**6 measured 2 to 3 times slower per pixel
+    than their neighbours 640 and 720.
+    """
     m = n
     while True:
         r = m
         for p in (2, 3, 5, 7):
             while r % p == 0:
                 r //= p
-        if r == 1:
+        if r == 1 and m % 8 == 0:
             return m
         m += 1

@@ -6,11 +6,12 @@ and releases the GIL, so that the caller can split an image across threads: a ke
 reads neighbouring rows of its *inputs* but writes only its own rows.
 
 The measures stream over orientations.  For each orientation the caller passes the
-coefficient maps of that orientation (``coeffs``); the kernel updates per-pixel state
-(the best pivot so far, its measure and the responses of its neighbouring orientations)
-and stores the pivot responses of this orientation in ``ring[cur]`` so that later
-orientations can read their neighbours.  ``iter_buf[i]`` names the ring slot that holds
-orientation i, or -1.
+coefficient maps of that orientation (``coeffs``); the update kernel folds them into
+per-pixel state (the best pivot so far and its measure) and keeps the pivot responses of
+the orientation in ``stack[f]`` (S real maps, not the K complex ones), from which the
+finishing kernel fits the orientation of the winner once all orientations are seen.
+Every pixel computes every candidate and selects the winner: data-dependent branches
+would cost more than the arithmetic and keep the column loops from vectorising.
 """
 
 from __future__ import annotations
@@ -28,98 +29,149 @@ def multiply_rows(spectrum, pairs, out, r0, r1):
     """``out[p, r] = spectrum[r] * pairs[p, r]`` for rows r0 .. r1 - 1."""
     n_pairs = pairs.shape[0]
     n_cols = spectrum.shape[1]
-    for p in range(n_pairs):
-        for r in range(r0, r1):
+    for r in range(r0, r1):              # rows outermost: a spectrum row serves every pair
+        x = spectrum[r]
+        for p in range(n_pairs):
+            src = pairs[p, r]
+            dst = out[p, r]
             for c in range(n_cols):
-                out[p, r, c] = spectrum[r, c] * pairs[p, r, c]
+                dst[c] = x[c] * src[c]
 
 
 @njit(**_OPTIONS)
-def _edge_slot(slot, n_o, dir_r, dir_c, r, c, n_rows, n_cols):
-    """Where and with which sign slot ``slot`` reads the maps of its orientation.
-
-    Slots ``n_o .. 2 n_o - 1`` are the point reflections of slots ``0 .. n_o - 1``:
-    ``C(o + n_o)(x) = conj(C(o)(x - direction[o]))``.
-    """
-    if slot < n_o:
-        return 1.0, r, c
-    f = slot - n_o
-    rr = r - dir_r[f]
-    cc = c - dir_c[f]
-    if rr < 0:
-        rr += n_rows
-    elif rr >= n_rows:
-        rr -= n_rows
-    if cc < 0:
-        cc += n_cols
-    elif cc >= n_cols:
-        cc -= n_cols
-    return -1.0, rr, cc
+def _wrap(i, n):
+    if i < 0:
+        return i + n
+    if i >= n:
+        return i - n
+    return i
 
 
 @njit(**_OPTIONS)
-def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, left_slot, right_slot, iter_buf,
-                cur, ring, best_p, best_slot, best_s, measure, left, left_ok, right,
-                right_ok, r0, r1):
+def _load_row(coeffs, r, dc, zr, zi):
+    """Deinterleave row ``r`` of every map into ``zr``/``zi``, reading column ``c - dc``
+    (periodically) for column ``c``: contiguous buffers let the loops vectorise."""
+    n_maps, _, n_cols = coeffs.shape
+    split = dc if dc >= 0 else n_cols + dc
+    for s in range(n_maps):
+        row = coeffs[s, r]
+        if dc >= 0:
+            for c in range(split, n_cols):
+                z = row[c - dc]
+                zr[s, c] = z.real
+                zi[s, c] = z.imag
+            for c in range(split):
+                z = row[c - dc + n_cols]
+                zr[s, c] = z.real
+                zi[s, c] = z.imag
+        else:
+            for c in range(split):
+                z = row[c - dc]
+                zr[s, c] = z.real
+                zi[s, c] = z.imag
+            for c in range(split, n_cols):
+                z = row[c - dc - n_cols]
+                zr[s, c] = z.real
+                zi[s, c] = z.imag
+
+
+@njit(**_OPTIONS)
+def _edge_stats(zr, zi, sgn, pivot, beta, p, ps, acc):
+    """Pivot ``p`` (largest ``sgn * imag`` over the pivot scales), its scale ``ps`` and the
+    unnormalised sum ``acc`` of the edge measure, for every column of one row."""
+    n_s, n_cols = zi.shape
+    for c in range(n_cols):
+        p[c] = -np.inf
+        ps[c] = 0
+        acc[c] = 0.0
+    for s in range(n_s):
+        if pivot[s]:
+            for c in range(n_cols):
+                v = sgn * zi[s, c]
+                take = v > p[c]
+                p[c] = v if take else p[c]
+                ps[c] = s if take else ps[c]
+    for s in range(n_s):
+        for c in range(n_cols):
+            v = sgn * zi[s, c]
+            acc[c] += (v if v < p[c] else p[c]) - abs(zr[s, c]) - beta
+
+
+@njit(**_OPTIONS)
+def _edge_fold(p, ps, acc, dc, slot, n_s, bp, bo, bs, bm):
+    """Fold one slot's row statistics into a row of the state; state column ``c`` takes
+    statistics column ``c - dc`` (periodically)."""
+    n_cols = p.shape[0]
+    scale = n_s * 1.0
+    split = dc if dc >= 0 else n_cols + dc
+    for segment in range(2):
+        lo = split if segment == 0 else 0
+        hi = n_cols if segment == 0 else split
+        off = -dc if (segment == 0) == (dc >= 0) else -dc + (n_cols if dc >= 0 else -n_cols)
+        for c in range(lo, hi):
+            k = c + off
+            better = p[k] > bp[c]
+            e = acc[k] / (scale * p[k])
+            e = e if e > 0.0 else 0.0
+            bm[c] = e if better else bm[c]
+            bo[c] = slot if better else bo[c]
+            bs[c] = ps[k] if better else bs[c]
+            bp[c] = p[k] if better else bp[c]
+
+
+@njit(**_OPTIONS)
+def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, best_s,
+                measure, r0, r1):
     """Fold orientation ``f`` (slots f and f + n_o) into the edge state.
 
-    ``coeffs[s] = real C(f, s) + i imag C(f, s + d)`` for s = 0 .. S-1 (S pairs).
+    ``coeffs[s] = real C(f, s) + i imag C(f, s + d)`` for s = 0 .. S-1 (S pairs).  Slots
+    ``n_o .. 2 n_o - 1`` are the point reflections of slots ``0 .. n_o - 1``:
+    ``C(o + n_o)(x) = conj(C(o)(x - direction[o]))``, so each row is loaded once and its
+    reflected statistics are folded into row ``r + direction[o][0]`` (0 or 1 rows on).  ``stack[f, s]`` receives
+    ``imag C(f, s + d)``.
     """
     n_s, n_rows, n_cols = coeffs.shape
     n_o = dir_r.shape[0]
+    dtype = best_p.dtype
+    dr = dir_r[f]
+    dc = dir_c[f]
+    zr = np.empty((n_s, n_cols), dtype)
+    zi = np.empty((n_s, n_cols), dtype)
+    p = np.empty(n_cols, dtype)
+    ps = np.empty(n_cols, np.int32)
+    acc = np.empty(n_cols, dtype)
+    rp = np.empty(n_cols, dtype)               # reflected statistics of the source row
+    rps = np.empty(n_cols, np.int32)
+    racc = np.empty(n_cols, dtype)
+    one = dtype.type(1.0)
+    if dr != 0:                                # the row above the block, for its first row
+        _load_row(coeffs, _wrap(r0 - dr, n_rows), 0, zr, zi)
+        _edge_stats(zr, zi, -one, pivot, beta, rp, rps, racc)
     for r in range(r0, r1):
-        for c in range(n_cols):
-            for half in range(2):
-                o = f + half * n_o
-                sgn, rr, cc = _edge_slot(o, n_o, dir_r, dir_c, r, c, n_rows, n_cols)
-                p = 0.0
-                ps = -1
-                for s in range(n_s):
-                    if pivot[s]:
-                        v = sgn * coeffs[s, rr, cc].imag
-                        if ps < 0 or v > p:
-                            p = v
-                            ps = s
-                if p > best_p[r, c]:
-                    best_p[r, c] = p
-                    best_slot[r, c] = o
-                    best_s[r, c] = ps
-                    acc = 0.0
-                    for s in range(n_s):
-                        z = coeffs[s, rr, cc]
-                        acc += min(sgn * z.imag, p) - abs(z.real) - beta
-                    measure[r, c] = max(acc, 0.0) / (n_s * p)
-                    # Neighbours already seen come from the ring, later ones are pending.
-                    lo = left_slot[o]
-                    b = iter_buf[lo % n_o]
-                    if lo % n_o != f and b >= 0:
-                        sl, lr, lc = _edge_slot(lo, n_o, dir_r, dir_c, r, c, n_rows, n_cols)
-                        left[r, c] = sl * ring[b, ps, lr, lc]
-                        left_ok[r, c] = True
-                    else:
-                        left_ok[r, c] = False
-                    ro = right_slot[o]
-                    b = iter_buf[ro % n_o]
-                    if ro % n_o != f and b >= 0:
-                        sr, rr2, rc2 = _edge_slot(ro, n_o, dir_r, dir_c, r, c, n_rows, n_cols)
-                        right[r, c] = sr * ring[b, ps, rr2, rc2]
-                        right_ok[r, c] = True
-                    else:
-                        right_ok[r, c] = False
-            bs = best_slot[r, c]
-            if bs >= 0:
-                if not left_ok[r, c] and left_slot[bs] % n_o == f:
-                    sl, lr, lc = _edge_slot(left_slot[bs], n_o, dir_r, dir_c, r, c,
-                                            n_rows, n_cols)
-                    left[r, c] = sl * coeffs[best_s[r, c], lr, lc].imag
-                    left_ok[r, c] = True
-                if not right_ok[r, c] and right_slot[bs] % n_o == f:
-                    sr, rr2, rc2 = _edge_slot(right_slot[bs], n_o, dir_r, dir_c, r, c,
-                                              n_rows, n_cols)
-                    right[r, c] = sr * coeffs[best_s[r, c], rr2, rc2].imag
-                    right_ok[r, c] = True
-            for s in range(n_s):
-                ring[cur, s, r, c] = coeffs[s, r, c].imag
+        if dr != 0:                            # row r - 1's reflection lands on row r
+            _edge_fold(rp, rps, racc, dc, f + n_o, n_s, best_p[r], best_slot[r], best_s[r],
+                       measure[r])
+        _load_row(coeffs, r, 0, zr, zi)
+        for s in range(n_s):
+            dst = stack[f, s, r]
+            for c in range(n_cols):
+                dst[c] = zi[s, c]
+        _edge_stats(zr, zi, one, pivot, beta, p, ps, acc)
+        _edge_fold(p, ps, acc, 0, f, n_s, best_p[r], best_slot[r], best_s[r], measure[r])
+        _edge_stats(zr, zi, -one, pivot, beta, rp, rps, racc)
+        if dr == 0:
+            _edge_fold(rp, rps, racc, dc, f + n_o, n_s, best_p[r], best_slot[r], best_s[r],
+                       measure[r])
+
+
+@njit(**_OPTIONS)
+def _edge_response(stack, slot, s, r, c, dir_r, dir_c):
+    """Odd response of ``slot`` at scale ``s`` and pixel (r, c), read from the stack."""
+    n_o, _, n_rows, n_cols = stack.shape
+    if slot < n_o:
+        return stack[slot, s, r, c]
+    g = slot - n_o
+    return -stack[g, s, _wrap(r - dir_r[g], n_rows), _wrap(c - dir_c[g], n_cols)]
 
 
 @njit(**_OPTIONS)
@@ -150,105 +202,102 @@ def _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin):
 
 
 @njit(**_OPTIONS)
-def edge_orientation(measure, best_p, best_slot, left, right, left_slot, right_slot, slope,
-                     axis, twin, out, r0, r1):
+def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, left_slot,
+                     right_slot, slope, axis, twin, out, r0, r1):
     """Tangent angle in degrees: a three-point parabola over the orientation index
-    (twins skipped), mapped through the interpolated shear slope; NaN where E = 0."""
+    (twins skipped) at the pivot scale, mapped through the interpolated shear slope; NaN
+    where E = 0."""
     n_cols = measure.shape[1]
     for r in range(r0, r1):
         for c in range(n_cols):
             if not measure[r, c] > 0.0:
                 out[r, c] = np.nan
                 continue
+            o = best_slot[r, c]
+            s = best_s[r, c]
             p = best_p[r, c]
-            lv = max(left[r, c], 0.0)
-            rv = max(right[r, c], 0.0)
+            lv = max(_edge_response(stack, left_slot[o], s, r, c, dir_r, dir_c), 0.0)
+            rv = max(_edge_response(stack, right_slot[o], s, r, c, dir_r, dir_c), 0.0)
             curvature = 2.0 * p - lv - rv
             x = 0.0
             if curvature > 0.0:
                 x = min(max((rv - lv) / (2.0 * curvature), -1.0), 1.0)
-            out[r, c] = _fitted_tangent(best_slot[r, c], x, left_slot, right_slot, slope,
-                                        axis, twin)
+            out[r, c] = _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin)
 
 
 @njit(**_OPTIONS)
-def ridge_update(coeffs, f, pivot, beta, widths, response, left_slot, right_slot,
-                 iter_buf, cur, ring, best_abs, best_slot, best_e, best_s, measure, height,
-                 width, left, left_ok, right, right_ok, r0, r1):
+def ridge_update(coeffs, f, pivot, beta, widths, response, stack, best_abs, best_slot,
+                 best_e, best_s, measure, height, width, r0, r1):
     """Fold orientation ``f`` (on- and off-origin slots) into the ridge state.
 
     ``coeffs[e * S + s] = real C(f, e, s + d) + i imag C(f, e, s)``.  ``widths[s, e]`` and
     ``response[w, s]`` are the system's tables restricted to the scales s + d.
+    ``stack[f, e * S + s]`` receives ``|real C(f, e, s + d)|``.
     """
     n_pairs, n_rows, n_cols = coeffs.shape
     n_s = n_pairs // 2
-    n_o = left_slot.shape[0]
+    dtype = best_abs.dtype
+    zr = np.empty((n_pairs, n_cols), dtype)
+    zi = np.empty((n_pairs, n_cols), dtype)
+    pv = np.empty(n_cols, dtype)
+    ps = np.empty(n_cols, np.int32)
+    w = np.empty(n_cols, np.int64)
+    h = np.empty(n_cols, dtype)
+    total = np.empty(n_cols, dtype)
+    penalty = np.empty(n_cols, dtype)
+    norm = np.empty(n_cols, dtype)
     for r in range(r0, r1):
-        for c in range(n_cols):
-            for e in range(2):
-                base = e * n_s
-                pv = 0.0
-                ps = -1
-                for s in range(n_s):
-                    if pivot[s]:
-                        v = abs(coeffs[base + s, r, c].real)
-                        if ps < 0 or v > pv:
-                            pv = v
-                            ps = s
-                if pv > best_abs[r, c]:
-                    best_abs[r, c] = pv
-                    best_slot[r, c] = f
-                    best_e[r, c] = e
-                    best_s[r, c] = ps
-                    w = widths[ps, e]
-                    h = coeffs[base + ps, r, c].real / response[w, ps]
-                    total = 0.0
-                    penalty = 0.0
-                    norm = 0.0
-                    for s in range(n_s):
-                        z = coeffs[base + s, r, c]
-                        ec = response[w, s]
-                        total += z.real
-                        penalty += abs(z.imag) + beta * abs(ec)
-                        norm += max(abs(z.real), abs(h * ec))
-                    value = abs(total) - penalty
-                    measure[r, c] = max(value, 0.0) / norm if norm > 0.0 else 0.0
-                    height[r, c] = h
-                    width[r, c] = w
-                    lo = left_slot[f]
-                    b = iter_buf[lo]
-                    if b >= 0:
-                        left[r, c] = ring[b, base + ps, r, c]
-                        left_ok[r, c] = True
-                    else:
-                        left_ok[r, c] = False
-                    ro = right_slot[f]
-                    b = iter_buf[ro]
-                    if b >= 0:
-                        right[r, c] = ring[b, base + ps, r, c]
-                        right_ok[r, c] = True
-                    else:
-                        right_ok[r, c] = False
-            bs = best_slot[r, c]
-            if bs >= 0 and bs != f:
-                k = best_e[r, c] * n_s + best_s[r, c]
-                if not left_ok[r, c] and left_slot[bs] == f:
-                    left[r, c] = abs(coeffs[k, r, c].real)
-                    left_ok[r, c] = True
-                if not right_ok[r, c] and right_slot[bs] == f:
-                    right[r, c] = abs(coeffs[k, r, c].real)
-                    right_ok[r, c] = True
-            for k in range(n_pairs):
-                ring[cur, k, r, c] = abs(coeffs[k, r, c].real)
+        _load_row(coeffs, r, 0, zr, zi)
+        for k in range(n_pairs):
+            dst = stack[f, k, r]
+            for c in range(n_cols):
+                dst[c] = abs(zr[k, c])
+        for e in range(2):
+            base = e * n_s
+            for c in range(n_cols):
+                pv[c] = -np.inf
+                ps[c] = 0
+            for s in range(n_s):
+                if pivot[s]:
+                    for c in range(n_cols):
+                        v = abs(zr[base + s, c])
+                        take = v > pv[c]
+                        pv[c] = v if take else pv[c]
+                        ps[c] = s if take else ps[c]
+            for c in range(n_cols):
+                w[c] = widths[ps[c], e]
+                h[c] = zr[base + ps[c], c] / response[w[c], ps[c]]
+                total[c] = 0.0
+                penalty[c] = 0.0
+                norm[c] = 0.0
+            for s in range(n_s):
+                for c in range(n_cols):
+                    ec = response[w[c], s]
+                    v = zr[base + s, c]
+                    total[c] += v
+                    penalty[c] += abs(zi[base + s, c]) + beta * abs(ec)
+                    norm[c] += max(abs(v), abs(h[c] * ec))
+            for c in range(n_cols):
+                value = abs(total[c]) - penalty[c]
+                m = value / norm[c] if value > 0.0 else dtype.type(0.0)
+                better = pv[c] > best_abs[r, c]
+                best_abs[r, c] = pv[c] if better else best_abs[r, c]
+                best_slot[r, c] = f if better else best_slot[r, c]
+                best_e[r, c] = e if better else best_e[r, c]
+                best_s[r, c] = ps[c] if better else best_s[r, c]
+                measure[r, c] = m if better else measure[r, c]
+                height[r, c] = h[c] if better else height[r, c]
+                width[r, c] = w[c] if better else width[r, c]
 
 
 @njit(**_OPTIONS)
-def ridge_finish(measure, best_abs, best_slot, height, width, left, right, left_slot,
-                 right_slot, slope, axis, twin, keep, out, r0, r1):
-    """Polarity and tangent angle (a triangle fit over the orientation index); zero
-    measure, width and height and NaN angle where there is no ridge.
-    ``keep``: 1 bright, -1 dark, 0 both."""
+def ridge_finish(measure, best_abs, best_slot, best_e, best_s, height, width, stack,
+                 left_slot, right_slot, slope, axis, twin, keep, out, r0, r1):
+    """Polarity and tangent angle (a triangle fit over the orientation index at the
+    pivot's scale and parity); zero measure, width and height and NaN angle where there
+    is no ridge.  ``keep``: 1 bright, -1 dark, 0 both."""
     n_cols = measure.shape[1]
+    n_s = stack.shape[1] // 2
     for r in range(r0, r1):
         for c in range(n_cols):
             h = height[r, c]
@@ -259,12 +308,13 @@ def ridge_finish(measure, best_abs, best_slot, height, width, left, right, left_
                 width[r, c] = 0.0
                 out[r, c] = np.nan
                 continue
+            o = best_slot[r, c]
+            k = best_e[r, c] * n_s + best_s[r, c]
             peak = best_abs[r, c]
-            lv = left[r, c]
-            rv = right[r, c]
+            lv = stack[left_slot[o], k, r, c]
+            rv = stack[right_slot[o], k, r, c]
             low = min(lv, rv)
             x = 0.0
             if peak > low:
                 x = (rv - lv) / (2.0 * (peak - low))
-            out[r, c] = _fitted_tangent(best_slot[r, c], x, left_slot, right_slot, slope,
-                                        axis, twin)
+            out[r, c] = _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin)

@@ -2,8 +2,8 @@
 
 One forward FFT of the (padded) image, then for each orientation: multiply by that
 orientation's pair spectra, one batched inverse FFT, one kernel call that folds the maps
-into the running per-pixel state.  Only one orientation's maps exist at a time, plus a
-ring of four orientations' pivot responses that the orientation fit needs.
+into the running per-pixel state.  One orientation's complex maps exist at a time; the
+kernels keep only the real pivot responses that the orientation fit needs.
 """
 
 from __future__ import annotations
@@ -43,6 +43,30 @@ def run_rows(kernel, n_rows, threads, *args):
         future.result()
 
 
+_local = threading.local()
+_WORKSPACES_PER_THREAD = 2
+
+
+def workspace(name, shapes, dtypes):
+    """Per-thread work arrays, reused between calls with the same shapes.
+
+    Fresh arrays of the size of dozens of images cost more in first-touch page faults
+    than the kernels that fill them, so each thread keeps its last two workspaces.  The
+    arrays are overwritten by the next call: copy what must outlive it.
+    """
+    cache = getattr(_local, "workspaces", None)
+    if cache is None:
+        cache = _local.workspaces = {}
+    key = (name, tuple(map(tuple, shapes)), tuple(np.dtype(d).str for d in dtypes))
+    arrays = cache.pop(key, None)
+    if arrays is None:
+        arrays = [np.empty(shape, dtype) for shape, dtype in zip(shapes, dtypes)]
+        while len(cache) >= _WORKSPACES_PER_THREAD:
+            cache.pop(next(iter(cache)))
+    cache[key] = arrays
+    return arrays
+
+
 def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
     """Boolean mask of the scales the pivot search may choose."""
     mask = np.zeros(n_scales, dtype=np.bool_)
@@ -55,21 +79,6 @@ def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
     else:
         raise ValueError(f"pivot_scales must be one of {PIVOT_SCALES}, got {pivot_scales!r}")
     return mask
-
-
-class Ring:
-    """Four buffers of one orientation's pivot responses: orientation 0 (kept to close
-    the circle) and the last three.  ``iter_buf[f]`` names the buffer of orientation f."""
-
-    def __init__(self, n_orientations, maps_per_orientation, shape, dtype):
-        self.buffers = np.zeros((4, maps_per_orientation) + tuple(shape), dtype)
-        self.iter_buf = -np.ones(n_orientations, dtype=np.int64)
-
-    def claim(self, f) -> int:
-        cur = 0 if f == 0 else 1 + (f - 1) % 3
-        self.iter_buf[self.iter_buf == cur] = -1
-        self.iter_buf[f] = cur
-        return cur
 
 
 def orientations(system, image, threads):

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _kernels
 from ._input import as_image, check_min_contrast, resolve_threads
-from ._stream import Ring, normalise, orientations, pivot_mask, run_rows
+from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, cached_system, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -122,23 +122,18 @@ def _edge_maps(system, work, beta, pivot, threads):
     dir_r = np.ascontiguousarray(table.direction[:, 0])
     dir_c = np.ascontiguousarray(table.direction[:, 1])
 
-    ring = Ring(n_o, S, shape, dtype)
-    best_p = np.zeros(shape, dtype)
-    best_slot = -np.ones(shape, np.int32)
-    best_s = np.zeros(shape, np.int32)
-    measure = np.zeros(shape, dtype)
-    left = np.zeros(shape, dtype)
-    right = np.zeros(shape, dtype)
-    left_ok = np.zeros(shape, np.bool_)
-    right_ok = np.zeros(shape, np.bool_)
+    # odd responses at the pivot scales, and the per-pixel state of the stream
+    stack, best_p, best_slot, best_s, measure, orientation = workspace(
+        "edges", [(n_o, S) + shape] + [shape] * 5,
+        [dtype, dtype, np.int32, np.int32, dtype, dtype])
+    best_p.fill(0)
+    best_slot.fill(-1)
+    measure.fill(0)
     beta = dtype.type(beta)
     for f, coeffs in orientations(system, work, threads):
-        cur = ring.claim(f)
         run_rows(_kernels.edge_update, shape[0], threads, coeffs, f, pivot, beta, dir_r,
-                 dir_c, left_slot, right_slot, ring.iter_buf, cur, ring.buffers, best_p,
-                 best_slot, best_s, measure, left, left_ok, right, right_ok)
-    orientation = np.empty(shape, dtype)
-    run_rows(_kernels.edge_orientation, shape[0], threads, measure, best_p, best_slot, left,
-             right, left_slot, right_slot, slope, axis, twin, orientation)
-    return (np.ascontiguousarray(system.crop(measure)),
-            np.ascontiguousarray(system.crop(orientation)))
+                 dir_c, stack, best_p, best_slot, best_s, measure)
+    run_rows(_kernels.edge_orientation, shape[0], threads, measure, best_p, best_slot, best_s,
+             stack, dir_r, dir_c, left_slot, right_slot, slope, axis, twin, orientation)
+    return (system.crop(measure).copy(),
+            system.crop(orientation).copy())

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _kernels
 from ._input import as_image, check_choice, check_min_contrast, resolve_threads
-from ._stream import Ring, normalise, orientations, pivot_mask, run_rows
+from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, cached_system, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -137,27 +137,19 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     widths = np.ascontiguousarray(system.ridge_widths[d:])
     response = np.ascontiguousarray(system.ridge_response[:, d:])
 
-    ring = Ring(n_o, 2 * S, shape, dtype)
-    best_abs = np.zeros(shape, dtype)
-    best_slot = -np.ones(shape, np.int32)
-    best_e = np.zeros(shape, np.int32)
-    best_s = np.zeros(shape, np.int32)
-    measure = np.zeros(shape, dtype)
-    height = np.zeros(shape, dtype)
-    width = np.zeros(shape, dtype)
-    left = np.zeros(shape, dtype)
-    right = np.zeros(shape, dtype)
-    left_ok = np.zeros(shape, np.bool_)
-    right_ok = np.zeros(shape, np.bool_)
+    # |even responses| of every slot, and the per-pixel state of the stream
+    stack, best_abs, best_slot, best_e, best_s, measure, height, width, orientation = \
+        workspace("ridges", [(n_o, 2 * S) + shape] + [shape] * 8,
+                  [dtype, dtype, np.int32, np.int32, np.int32, dtype, dtype, dtype, dtype])
+    for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0), (height, 0),
+                         (width, 0)):
+        array.fill(value)
     beta = dtype.type(beta)
     for f, coeffs in orientations(system, work, threads):
-        cur = ring.claim(f)
         run_rows(_kernels.ridge_update, shape[0], threads, coeffs, f, pivot, beta, widths,
-                 response, left_slot, right_slot, ring.iter_buf, cur, ring.buffers,
-                 best_abs, best_slot, best_e, best_s, measure, height, width, left, left_ok,
-                 right, right_ok)
-    orientation = np.empty(shape, dtype)
-    run_rows(_kernels.ridge_finish, shape[0], threads, measure, best_abs, best_slot, height,
-             width, left, right, left_slot, right_slot, slope, axis, twin, keep, orientation)
-    return tuple(np.ascontiguousarray(system.crop(a))
+                 response, stack, best_abs, best_slot, best_e, best_s, measure, height, width)
+    run_rows(_kernels.ridge_finish, shape[0], threads, measure, best_abs, best_slot, best_e,
+             best_s, height, width, stack, left_slot, right_slot, slope, axis, twin, keep,
+             orientation)
+    return tuple(system.crop(a).copy()
                  for a in (measure, orientation, width, height))
