@@ -226,13 +226,15 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
 
 
 @njit(**_OPTIONS)
-def ridge_update(coeffs, f, pivot, beta, widths, response, stack, best_abs, best_slot,
-                 best_e, best_s, measure, height, width, r0, r1):
+def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, best_abs,
+                 best_slot, best_e, best_s, measure, height, width, r0, r1):
     """Fold orientation ``f`` (on- and off-origin slots) into the ridge state.
 
-    ``coeffs[e * S + s] = real C(f, e, s + d) + i imag C(f, e, s)``.  ``widths[s, e]`` and
-    ``response[w, s]`` are the system's tables restricted to the scales s + d.
-    ``stack[f, e * S + s]`` receives ``|real C(f, e, s + d)|``.
+    ``coeffs[e * S + s] = real C(f, e, s + d) + i imag C(f, e, s)``.  For parity e and
+    pivot scale q: ``widths[e, q]`` is the ridge width W, ``expected[e, q, s]`` the even
+    response EC(W, s) of scale s, ``inv_pivot[e, q] = 1 / EC(W, q)`` and
+    ``floor[e, q] = beta * sum_s |EC(W, s)|``.  ``stack[f, e * S + s]`` receives
+    ``|real C(f, e, s + d)|``.
     """
     n_pairs, n_rows, n_cols = coeffs.shape
     n_s = n_pairs // 2
@@ -240,8 +242,8 @@ def ridge_update(coeffs, f, pivot, beta, widths, response, stack, best_abs, best
     zr = np.empty((n_pairs, n_cols), dtype)
     zi = np.empty((n_pairs, n_cols), dtype)
     pv = np.empty(n_cols, dtype)
+    signed = np.empty(n_cols, dtype)
     ps = np.empty(n_cols, np.int32)
-    w = np.empty(n_cols, np.int64)
     h = np.empty(n_cols, dtype)
     total = np.empty(n_cols, dtype)
     penalty = np.empty(n_cols, dtype)
@@ -256,38 +258,45 @@ def ridge_update(coeffs, f, pivot, beta, widths, response, stack, best_abs, best
             base = e * n_s
             for c in range(n_cols):
                 pv[c] = -np.inf
+                signed[c] = 0.0
                 ps[c] = 0
             for s in range(n_s):
                 if pivot[s]:
                     for c in range(n_cols):
-                        v = abs(zr[base + s, c])
-                        take = v > pv[c]
-                        pv[c] = v if take else pv[c]
+                        v = zr[base + s, c]
+                        take = abs(v) > pv[c]
+                        pv[c] = abs(v) if take else pv[c]
+                        signed[c] = v if take else signed[c]
                         ps[c] = s if take else ps[c]
             for c in range(n_cols):
-                w[c] = widths[ps[c], e]
-                h[c] = zr[base + ps[c], c] / response[w[c], ps[c]]
+                h[c] = signed[c] * inv_pivot[e, ps[c]]
                 total[c] = 0.0
-                penalty[c] = 0.0
+                penalty[c] = floor[e, ps[c]]
                 norm[c] = 0.0
             for s in range(n_s):
                 for c in range(n_cols):
-                    ec = response[w[c], s]
                     v = zr[base + s, c]
                     total[c] += v
-                    penalty[c] += abs(zi[base + s, c]) + beta * abs(ec)
-                    norm[c] += max(abs(v), abs(h[c] * ec))
+                    penalty[c] += abs(zi[base + s, c])
+                    norm[c] += max(abs(v), abs(h[c] * expected[e, ps[c], s]))
+            bab = best_abs[r]
+            bsl = best_slot[r]
+            bep = best_e[r]
+            bsc = best_s[r]
+            bme = measure[r]
+            bhe = height[r]
+            bwi = width[r]
             for c in range(n_cols):
                 value = abs(total[c]) - penalty[c]
                 m = value / norm[c] if value > 0.0 else dtype.type(0.0)
-                better = pv[c] > best_abs[r, c]
-                best_abs[r, c] = pv[c] if better else best_abs[r, c]
-                best_slot[r, c] = f if better else best_slot[r, c]
-                best_e[r, c] = e if better else best_e[r, c]
-                best_s[r, c] = ps[c] if better else best_s[r, c]
-                measure[r, c] = m if better else measure[r, c]
-                height[r, c] = h[c] if better else height[r, c]
-                width[r, c] = w[c] if better else width[r, c]
+                better = pv[c] > bab[c]
+                bab[c] = pv[c] if better else bab[c]
+                bsl[c] = f if better else bsl[c]
+                bep[c] = e if better else bep[c]
+                bsc[c] = ps[c] if better else bsc[c]
+                bme[c] = m if better else bme[c]
+                bhe[c] = h[c] if better else bhe[c]
+                bwi[c] = widths[e, ps[c]] if better else bwi[c]
 
 
 @njit(**_OPTIONS)

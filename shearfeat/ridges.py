@@ -134,8 +134,15 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     dtype = system.dtype
     left_slot, right_slot = _neighbours(table.duplicate, n_o, n_o)
     slope, axis, twin = slot_geometry(table, n_o)
-    widths = np.ascontiguousarray(system.ridge_widths[d:])
-    response = np.ascontiguousarray(system.ridge_response[:, d:])
+    # Everything the measure needs from the tables depends on the parity and the pivot
+    # scale only: look it up once here rather than per pixel.
+    widths = np.ascontiguousarray(system.ridge_widths[d:].T)          # (2, S): W
+    response = system.ridge_response[:, d:]
+    expected = np.stack([response[widths[e]] for e in (0, 1)])         # (2, S, S): EC(W, s)
+    inv_pivot = 1.0 / np.stack([np.diagonal(expected[e]) for e in (0, 1)])
+    floor = beta * np.abs(expected).sum(axis=2)
+    expected, inv_pivot, floor = (np.ascontiguousarray(a, dtype) for a in
+                                  (expected, inv_pivot, floor))
 
     # |even responses| of every slot, and the per-pixel state of the stream
     stack, best_abs, best_slot, best_e, best_s, measure, height, width, orientation = \
@@ -144,10 +151,10 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0), (height, 0),
                          (width, 0)):
         array.fill(value)
-    beta = dtype.type(beta)
     for f, coeffs in orientations(system, work, threads):
-        run_rows(_kernels.ridge_update, shape[0], threads, coeffs, f, pivot, beta, widths,
-                 response, stack, best_abs, best_slot, best_e, best_s, measure, height, width)
+        run_rows(_kernels.ridge_update, shape[0], threads, coeffs, f, pivot, widths, expected,
+                 inv_pivot, floor, stack, best_abs, best_slot, best_e, best_s, measure,
+                 height, width)
     run_rows(_kernels.ridge_finish, shape[0], threads, measure, best_abs, best_slot, best_e,
              best_s, height, width, stack, left_slot, right_slot, slope, axis, twin, keep,
              orientation)
