@@ -327,3 +327,52 @@ def ridge_finish(measure, best_abs, best_slot, best_e, best_s, height, width, st
             if peak > low:
                 x = (rv - lv) / (2.0 * (peak - low))
             out[r, c] = _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin)
+
+
+@njit(**_OPTIONS)
+def _filter_value(r, c, freq_r, freq_c, wavelet, window):
+    """One filter's spectrum at grid point (r, c): the 1-D analytic wavelet (already
+    normalised, along its axis) times the sheared Gaussian window.
+
+    ``window = (wavelet_axis, slope, b)``; ``freq_*`` are reflected frequencies."""
+    if window[0] == 0.0:
+        w = wavelet[r]
+        v = freq_c[c] - window[1] * freq_r[r]
+    else:
+        w = wavelet[c]
+        v = freq_r[r] - window[1] * freq_c[c]
+    if w == 0:
+        return 0j
+    v = v + np.pi
+    v = v - 2.0 * np.pi * math.floor(v / (2.0 * np.pi)) - np.pi
+    g = window[2] * v
+    return w * math.exp(-0.5 * g * g)
+
+
+@njit(**_OPTIONS)
+def pair_spectrum(freq_r, freq_c, real_wavelet, real_window, imag_wavelet, imag_window, out,
+                  r0, r1):
+    """``out = Re-part(filter A) + i * Im-part(filter B)`` for rows r0 .. r1 - 1.
+
+    The Re-part of a filter H is the spectrum of ``real(ifft2(X * H))`` for real X:
+    ``(H(w) + conj(H(-w))) / 2``; the Im-part is ``(H(w) - conj(H(-w))) / 2i``; -w is the
+    mirrored index.
+    """
+    n_rows = freq_r.shape[0]
+    n_cols = freq_c.shape[0]
+    for r in range(r0, r1):
+        mr = (n_rows - r) % n_rows
+        for c in range(n_cols):
+            mc = (n_cols - c) % n_cols
+            h = _filter_value(r, c, freq_r, freq_c, real_wavelet, real_window)
+            hm = _filter_value(mr, mc, freq_r, freq_c, real_wavelet, real_window)
+            re_part = 0.5 * (h + hm.conjugate())
+            h = _filter_value(r, c, freq_r, freq_c, imag_wavelet, imag_window)
+            hm = _filter_value(mr, mc, freq_r, freq_c, imag_wavelet, imag_window)
+            im_part = -0.5j * (h - hm.conjugate())
+            value = re_part + 1j * im_part
+            # The window's far tails underflow to denormal float32 numbers, which slow
+            # the products and the FFTs several times: make them exact zeros.
+            re = value.real if abs(value.real) >= 1e-30 else 0.0
+            im = value.imag if abs(value.imag) >= 1e-30 else 0.0
+            out[r, c] = complex(re, im)

@@ -11,9 +11,9 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _fft
-from ._filters import (box_response, even_profile, fast_length, filter_spectrum,
-                       orientation_table, positive_width, scale_factors, step_response,
-                       support_radius)
+from ._filters import (analytic_wavelet, angular_frequencies, box_response, even_profile,
+                       fast_length, filter_spectrum, orientation_table, positive_width,
+                       scale_factors, step_response, support_radius)
 from ._input import as_image, check_choice
 from ._params import KINDS, resolve_params
 
@@ -32,12 +32,6 @@ def _check_shape(shape):
     if len(shape) != 2 or min(shape) < 3:
         raise ValueError(f"shape must be (rows, cols) with both at least 3, got {shape!r}")
     return shape
-
-
-def _hermitian_parts(spectrum):
-    """Spectra of the real and imaginary parts of ``ifft2(X * spectrum)`` for real X."""
-    mirrored = np.conj(np.roll(spectrum[::-1, ::-1], 1, axis=(0, 1)))
-    return (spectrum + mirrored) / 2, (spectrum - mirrored) / 2j
 
 
 def _flush_tiny(spectra):
@@ -229,26 +223,48 @@ class ShearletSystem:
                                    self.orientation_table, j, o, shift)
         return spectrum / (self._norm[j, axis, off_origin] * np.prod(self.transform_shape))
 
-    def _build_pairs(self):
+    def _filter_factors(self, j, o, off_origin):
+        """One filter as its two factors: the normalised 1-D analytic wavelet along its
+        axis (reflected frequencies, 1/(M N) folded in) and the window's numbers
+        ``(wavelet_axis, slope, b)``; their product is :meth:`_spectrum`."""
+        table = self.orientation_table
+        axis = int(table.wavelet_axis[o])
+        a, b = scale_factors(self.params, j)
+        shift = off_origin / 2
+        if self.kind == "ridge":
+            shift *= int(table.sign[o])      # see _spectrum
+        freq = -angular_frequencies(self.transform_shape[axis])
+        wavelet = analytic_wavelet(table.sign[o] * freq, a, shift) / (
+            self._norm[j, axis, off_origin] * np.prod(self.transform_shape))
+        return np.ascontiguousarray(wavelet), np.array([axis, table.slope[o], b], float)
+
+    def _build_pairs(self, threads=None):
         """Per orientation, spectra whose inverse FFT gives two real maps at once.
 
         Edges: real part of scale s (even, coarse) + i * imaginary part of scale s + d
         (odd, fine).  Ridges, per parity e: real part of scale s + d + i * imaginary part
-        of scale s.  Shape (n_orientations, n_pairs, M, N).
+        of scale s.  Shape (n_orientations, n_pairs, M, N).  Built by a compiled kernel
+        from the same formulas as :meth:`_spectrum` (which :attr:`filters` uses, and the
+        tests compare against).
         """
+        from ._input import resolve_threads
+        from ._kernels import pair_spectrum
+        from ._stream import run_rows
+        threads = resolve_threads(threads)
         d, S, n_o = self.measure_offset, self.n_measure_scales, self.n_orientations
         parities = (1,) if self.kind == "edge" else (0, 1)
+        freq_r = -angular_frequencies(self.transform_shape[0])
+        freq_c = -angular_frequencies(self.transform_shape[1])
         pairs = np.empty((n_o, len(parities) * S) + self.transform_shape, self.complex_dtype)
         for o in range(n_o):
             for i, e in enumerate(parities):
                 for s in range(S):
-                    coarse = _hermitian_parts(self._spectrum(s, o, e))
-                    fine = _hermitian_parts(self._spectrum(s + d, o, e))
-                    if self.kind == "edge":
-                        pairs[o, i * S + s] = coarse[0] + 1j * fine[1]
-                    else:
-                        pairs[o, i * S + s] = fine[0] + 1j * coarse[1]
-        return _flush_tiny(pairs)
+                    coarse = self._filter_factors(s, o, e)
+                    fine = self._filter_factors(s + d, o, e)
+                    real, imag = (coarse, fine) if self.kind == "edge" else (fine, coarse)
+                    run_rows(pair_spectrum, self.transform_shape[0], threads, freq_r, freq_c,
+                             *real, *imag, pairs[o, i * S + s])
+        return pairs
 
     @property
     def filters(self):
