@@ -8,13 +8,23 @@ spectra.  Planned objects are an order of magnitude faster per call than
 Plans bind their buffers, so one object must never be used by two threads at once: the
 cache below is keyed by the calling thread as well as by shape, dtype, batch, thread
 count and planner effort, and it is bounded (least recently used plans are dropped).
+
+Measuring plans takes about a second per shape, which a command-line call would pay
+every time; FFTW's *wisdom* (what it learnt while planning) is therefore kept in a file,
+``fftw-wisdom`` in ``$SHEARFEAT_CACHE_DIR`` (default ``$XDG_CACHE_HOME/shearfeat`` or
+``~/.cache/shearfeat``), loaded before the first plan and saved after new ones.  Set
+``SHEARFEAT_CACHE_DIR`` to an empty string to keep wisdom in memory only.  A missing,
+unreadable or unwritable file only costs planning time.
 """
 
 from __future__ import annotations
 
 import os
+import struct
+import tempfile
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import pyfftw
@@ -23,6 +33,70 @@ _EFFORTS = ("FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE")
 _CACHE_SIZE = 16
 _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
+
+
+_wisdom_loaded = False
+
+
+def wisdom_path() -> Path | None:
+    """Where FFTW wisdom is kept, or None when ``$SHEARFEAT_CACHE_DIR`` is empty."""
+    folder = os.environ.get("SHEARFEAT_CACHE_DIR")
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                                  ".cache")
+        folder = os.path.join(base, "shearfeat")
+    return Path(folder) / "fftw-wisdom" if folder else None
+
+
+_WISDOM_MAGIC = b"shearfeat-fftw-wisdom-1\n"
+
+
+def encode_wisdom(wisdom) -> bytes:
+    """FFTW's wisdom (three byte strings: double, single, long double) as file bytes."""
+    return _WISDOM_MAGIC + b"".join(struct.pack("<Q", len(w)) + w for w in wisdom)
+
+
+def decode_wisdom(data: bytes) -> tuple:
+    """Inverse of :func:`encode_wisdom`; ValueError for anything else (no pickle)."""
+    if not data.startswith(_WISDOM_MAGIC):
+        raise ValueError("not a shearfeat wisdom file")
+    parts, pos = [], len(_WISDOM_MAGIC)
+    for _ in range(3):
+        if pos + 8 > len(data):
+            raise ValueError("truncated wisdom file")
+        (size,) = struct.unpack_from("<Q", data, pos)
+        pos += 8
+        if pos + size > len(data):
+            raise ValueError("truncated wisdom file")
+        parts.append(data[pos:pos + size])
+        pos += size
+    return tuple(parts)
+
+
+def _load_wisdom():
+    global _wisdom_loaded
+    _wisdom_loaded = True
+    path = wisdom_path()
+    if path is None or not path.is_file():
+        return
+    try:
+        pyfftw.import_wisdom(decode_wisdom(path.read_bytes()))
+    except (OSError, ValueError):   # unreadable or corrupt: plan from scratch, replace it
+        pass
+
+
+def _save_wisdom():
+    path = wisdom_path()
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".fftw-wisdom.")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(encode_wisdom(pyfftw.export_wisdom()))
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def default_effort() -> str:
@@ -99,11 +173,16 @@ def get_plans(shape, batch, dtype, threads, effort=None) -> Plans:
         if plans is not None:
             _cache.move_to_end(key)
             return plans
+    with _lock:
+        if not _wisdom_loaded:
+            _load_wisdom()
     plans = Plans(shape, batch, dtype, threads, effort)   # planning outside the lock
     with _lock:
         _cache[key] = plans
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
+        if effort != "FFTW_ESTIMATE":
+            _save_wisdom()
     return plans
 
 

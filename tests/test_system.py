@@ -83,3 +83,25 @@ def test_results_are_frozen():
     result = sf.edges(np.eye(16))
     with pytest.raises(AttributeError):
         result.measure = None
+
+
+def test_fftw_wisdom_is_kept_between_processes(tmp_path):
+    import os
+
+    from shearfeat._fft import decode_wisdom
+    env = dict(os.environ, SHEARFEAT_CACHE_DIR=str(tmp_path),
+               SHEARFEAT_FFT_EFFORT="FFTW_MEASURE")
+    code = "import numpy as np, shearfeat as sf; print(sf.edges(np.eye(24)).measure.max() > 0)"
+    wisdom = tmp_path / "fftw-wisdom"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "True"
+    assert len(decode_wisdom(wisdom.read_bytes())) == 3
+    wisdom.write_bytes(b"not wisdom")             # a corrupt file costs planning time only
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "True"
+    assert len(decode_wisdom(wisdom.read_bytes())) == 3
+    env["SHEARFEAT_CACHE_DIR"] = ""               # in memory only: nothing written
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fftw-wisdom"]
