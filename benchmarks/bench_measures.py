@@ -82,6 +82,17 @@ def main():
                 print(f"  {name:7s} {mode:8s} {threads:3d} {size:>10s} {measure * 1e3:9.1f} "
                       f"{floor * 1e3:8.1f} {measure / floor:6.2f}")
 
+    print("\nthin (non-maximum suppression + hysteresis) on those results, reflect mode")
+    for name, func, kind in (("edges", sf.edges, "edge"), ("ridges", sf.ridges, "ridge")):
+        system = cached_system(image.shape, kind)
+        for threads in sorted({1, cores}):
+            result = func(image, threads=threads)
+            measure = timed(lambda: func(image, threads=threads), args.repeat)
+            thinning = timed(lambda: sf.thin(result, threads=threads), args.repeat)
+            floor = fft_floor(system, threads, args.repeat)
+            print(f"  thin({name}) threads {threads}: {thinning * 1e3:6.1f} ms, "
+                  f"{name} + thin = {(measure + thinning) / floor:.2f} x FFT floor")
+
 
 if __name__ == "__main__":
     main()

@@ -48,8 +48,12 @@ def _common_options(func):
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="png",
                      show_default=True,
                      help="png: the measure as 8-bit grey; tiff: the measure as float32; "
-                          "npy: every result field stacked (measure first)."),
+                          "npy: every result field stacked (measure first; with --thin "
+                          "the binary map as 0/1)."),
         click.option("--force", is_flag=True, help="Overwrite existing output files."),
+        click.option("--thin", "thin", is_flag=True,
+                     help="Write the one-pixel-wide binary map (shearfeat.thin) instead of "
+                          "the measure."),
         click.option("--min-contrast", type=float, default=None,
                      help="Minimal contrast in intensity units (default: a fixed "
                           "fraction of each image's range)."),
@@ -158,8 +162,8 @@ def _run(ctx, measure, images, output, fmt, force, quiet, compute):
 @cli.command()
 @_common_options
 @click.pass_context
-def edges(ctx, images, output, fmt, force, min_contrast, preset, mode, pivot_scales, threads,
-          quiet):
+def edges(ctx, images, output, fmt, force, thin, min_contrast, preset, mode, pivot_scales,
+          threads, quiet):
     """Edge measure of IMAGES (PNG, JPEG, TIFF, ...; colour converted to grey).
 
     \b
@@ -167,9 +171,12 @@ def edges(ctx, images, output, fmt, force, min_contrast, preset, mode, pivot_sca
       shearfeat edges camera.png            # writes camera.edges.png
     """
     def compute(image):
+        import numpy as np
         import shearfeat
         result = shearfeat.edges(image, min_contrast=min_contrast, preset=preset, mode=mode,
                                  pivot_scales=pivot_scales, threads=threads, as_gray=True)
+        if thin:
+            return [shearfeat.thin(result, threads=threads).astype(np.float32)]
         return [result.measure, result.orientation]
     _run(ctx, "edges", images, output, fmt, force, quiet, compute)
 
@@ -179,8 +186,8 @@ def edges(ctx, images, output, fmt, force, min_contrast, preset, mode, pivot_sca
 @click.option("--polarity", type=click.Choice(("bright", "dark", "both")), default="bright",
               show_default=True, help="Ridges brighter or darker than their surroundings.")
 @click.pass_context
-def ridges(ctx, images, output, fmt, force, min_contrast, preset, mode, pivot_scales, threads,
-           quiet, polarity):
+def ridges(ctx, images, output, fmt, force, thin, min_contrast, preset, mode, pivot_scales,
+           threads, quiet, polarity):
     """Ridge measure of IMAGES, with width and height in the npy output.
 
     \b
@@ -188,10 +195,13 @@ def ridges(ctx, images, output, fmt, force, min_contrast, preset, mode, pivot_sc
       shearfeat ridges vessels.png --polarity dark   # writes vessels.ridges.png
     """
     def compute(image):
+        import numpy as np
         import shearfeat
         result = shearfeat.ridges(image, polarity=polarity, min_contrast=min_contrast,
                                   preset=preset, mode=mode, pivot_scales=pivot_scales,
                                   threads=threads, as_gray=True)
+        if thin:
+            return [shearfeat.thin(result, threads=threads).astype(np.float32)]
         return [result.measure, result.orientation, result.width, result.height]
     _run(ctx, "ridges", images, output, fmt, force, quiet, compute)
 

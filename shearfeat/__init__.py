@@ -5,6 +5,7 @@ The public API:
 * :class:`ShearletSystem`: a bank of complex shearlet filters and its transform;
 * :func:`edges` and :func:`ridges`: the CoShREM measures, with orientation, width and
   height;
+* :func:`thin`: one-pixel-wide binary edges and ridge centre lines;
 * :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
 """
 
@@ -12,6 +13,7 @@ from ._params import PRESETS, ShearletParams
 from ._system import ShearletSystem, cache_info, clear_cache
 from .edges import EdgeResult, edges
 from .ridges import RidgeResult, ridges
+from ._thin import thin
 
 __version__ = "0.1.0.dev0"
 
@@ -32,4 +34,5 @@ __all__ = [
     "edges",
     "presets",
     "ridges",
+    "thin",
 ]

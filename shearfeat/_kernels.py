@@ -376,3 +376,45 @@ def pair_spectrum(freq_r, freq_c, real_wavelet, real_window, imag_wavelet, imag_
             re = value.real if abs(value.real) >= 1e-30 else 0.0
             im = value.imag if abs(value.imag) >= 1e-30 else 0.0
             out[r, c] = complex(re, im)
+
+
+@njit(**_OPTIONS)
+def _bilinear(image, r, c):
+    """Bilinear interpolation with the border pixels repeated outside the image."""
+    n_rows, n_cols = image.shape
+    r = min(max(r, 0.0), n_rows - 1.0)
+    c = min(max(c, 0.0), n_cols - 1.0)
+    r0 = min(int(r), n_rows - 2) if n_rows > 1 else 0
+    c0 = min(int(c), n_cols - 2) if n_cols > 1 else 0
+    fr = r - r0
+    fc = c - c0
+    r1 = min(r0 + 1, n_rows - 1)
+    c1 = min(c0 + 1, n_cols - 1)
+    top = image[r0, c0] * (1.0 - fc) + image[r0, c1] * fc
+    bottom = image[r1, c0] * (1.0 - fc) + image[r1, c1] * fc
+    return top * (1.0 - fr) + bottom * fr
+
+
+@njit(**_OPTIONS)
+def nonmax_suppress(measure, orientation, out, r0, r1):
+    """Keep pixels whose measure is a maximum along the normal of their feature.
+
+    The normal of tangent angle theta (degrees, matrix coordinates) is
+    ``(-sin theta, cos theta)``; the measure one pixel away on either side is
+    interpolated bilinearly, as Canny does.  A plateau keeps its first pixel along the
+    normal (>= on one side, > on the other) so that it stays one pixel wide.
+    """
+    n_cols = measure.shape[1]
+    for r in range(r0, r1):
+        for c in range(n_cols):
+            m = measure[r, c]
+            theta = orientation[r, c]
+            if not m > 0.0 or theta != theta:
+                out[r, c] = False
+                continue
+            t = math.radians(theta)
+            dr = -math.sin(t)
+            dc = math.cos(t)
+            ahead = _bilinear(measure, r + dr, c + dc)
+            behind = _bilinear(measure, r - dr, c - dc)
+            out[r, c] = m > ahead and m >= behind

@@ -120,3 +120,12 @@ def test_help_is_fast_and_imports_nothing_heavy():
         best = min(best or 1e9, float(seconds))
     assert modules == "[]"
     assert best < 0.5
+
+
+def test_thin_output(step_png, tmp_path):
+    result = run("edges", step_png, "--thin", "-o", tmp_path / "thin.png")
+    assert result.exit_code == 0, result.output
+    mask = iio.imread(tmp_path / "thin.png")
+    assert set(np.unique(mask)) == {0, 255}
+    assert (mask[5:-5] == 255).sum(axis=1).tolist() == [1] * (48 - 10)   # one pixel per row
+    assert (mask[5:-5, 31] == 255).all()
