@@ -148,9 +148,9 @@ class ShearletSystem:
 
         self.padding, self.transform_shape = self._padding()
         self._build_normalisation()
-        self._pairs = self._build_pairs() if self.n_measure_scales >= 1 else None
+        self._pair_spectra = None
         self._filters = None
-        self._filters_lock = threading.Lock()
+        self._lock = threading.Lock()
 
         n_o, J = self.n_orientations, self.n_scales
         parities = 2 if self.kind == "ridge" else 1
@@ -267,13 +267,30 @@ class ShearletSystem:
         return pairs
 
     @property
+    def _pairs(self):
+        """The measures' pair spectra, built on first use (see :meth:`_build_pairs`)."""
+        self.check_measurable()
+        with self._lock:
+            if self._pair_spectra is None:
+                self._pair_spectra = self._build_pairs()
+            return self._pair_spectra
+
+    def check_measurable(self):
+        """Raise ValueError if this system has too few scales for its measure."""
+        if self.n_measure_scales < 1:
+            raise ValueError(
+                f"the {self.kind} measure compares scales one octave apart, which needs "
+                f"more than {self.measure_offset} scales; this system has {self.n_scales} "
+                f"(preset={self.preset!r}); raise octaves")
+
+    @property
     def filters(self):
         """(K, M', N') complex spectra of every filter on the transform grid, in FFT order.
 
         Built on first use (K full-size spectra can be large); ``ifft2(fft2(padded) *
         filters[k])`` is the k-th coefficient map.
         """
-        with self._filters_lock:
+        with self._lock:
             if self._filters is None:
                 out = np.empty((self.n_filters,) + self.transform_shape, self.complex_dtype)
                 for k in range(self.n_filters):
@@ -286,7 +303,7 @@ class ShearletSystem:
     @property
     def nbytes(self) -> int:
         """Bytes held by the filter spectra of this system."""
-        total = 0 if self._pairs is None else self._pairs.nbytes
+        total = 0 if self._pair_spectra is None else self._pair_spectra.nbytes
         return total + (0 if self._filters is None else self._filters.nbytes)
 
     def __repr__(self):
@@ -376,6 +393,8 @@ def cached_system(shape, kind, *, preset="default", mode="reflect", dtype=np.flo
             system = _cache.get(key)
         if system is None:
             system = ShearletSystem(shape, kind, preset=preset, mode=mode, dtype=dtype, **params)
+            if system.n_measure_scales >= 1:
+                system._pairs             # the measures need them; count them in the budget
             with _cache_lock:
                 _cache[key] = system
                 budget = _cache_budget()

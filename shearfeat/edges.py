@@ -97,11 +97,7 @@ def edges(image, *, min_contrast=None, pivot_scales="all", mode="reflect",
     threads = resolve_threads(threads)
     system = cached_system(image.shape, "edge", preset=preset, mode=mode, dtype=image.dtype,
                            **params)
-    if system.n_measure_scales < 1:
-        raise ValueError(
-            f"the edge measure compares scales one octave apart, which needs more than "
-            f"{system.measure_offset} scales; this system has {system.n_scales} "
-            f"(preset={preset!r}); raise octaves")
+    system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     work, span = normalise(image)
     beta = check_min_contrast(min_contrast, span if span > 0 else 1.0)

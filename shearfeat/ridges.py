@@ -108,11 +108,7 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
     threads = resolve_threads(threads)
     system = cached_system(image.shape, "ridge", preset=preset, mode=mode,
                            dtype=image.dtype, **params)
-    if system.n_measure_scales < 1:
-        raise ValueError(
-            f"the ridge measure compares scales one octave apart, which needs more than "
-            f"{system.measure_offset} scales; this system has {system.n_scales} "
-            f"(preset={preset!r}); raise octaves")
+    system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     work, span = normalise(image)
     beta = check_min_contrast(min_contrast, span if span > 0 else 1.0)
