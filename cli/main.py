@@ -6,6 +6,7 @@ Heavy imports (NumPy, Numba, pyFFTW, imageio) happen inside the commands so that
 
 from __future__ import annotations
 
+import glob
 import os
 import sys
 import tempfile
@@ -14,7 +15,11 @@ from pathlib import Path
 
 import click
 
-FORMATS = ("png", "tiff", "npy")
+FORMATS = ("png", "tiff", "npy", "npz")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm",
+                  ".ppm")
+#: Our own outputs carry these in their names; folders are read without them.
+OUTPUT_MARKS = (".edges.", ".ridges.")
 
 
 def _version():
@@ -48,12 +53,15 @@ def _common_options(func):
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="png",
                      show_default=True,
                      help="png: the measure as 8-bit grey; tiff: the measure as float32; "
-                          "npy: every result field stacked (measure first; with --thin "
-                          "the binary map as 0/1)."),
-        click.option("--force", is_flag=True, help="Overwrite existing output files."),
+                          "npy: the fields stacked (measure first); npz: every field by "
+                          "name."),
         click.option("--thin", "thin", is_flag=True,
                      help="Write the one-pixel-wide binary map (shearfeat.thin) instead of "
                           "the measure."),
+        click.option("--overlay", is_flag=True,
+                     help="Write a colour PNG of the result over the image: orientation as "
+                          "hue, strength as opacity."),
+        click.option("--force", is_flag=True, help="Overwrite existing output files."),
         click.option("--min-contrast", type=float, default=None,
                      help="Minimal contrast in intensity units (default: a fixed "
                           "fraction of each image's range)."),
@@ -63,26 +71,60 @@ def _common_options(func):
                      show_default=True, help="Border handling."),
         click.option("--pivot-scales", type=click.Choice(("all", "lowest", "highest")),
                      default="all", show_default=True, help="Scales the pivot is chosen from."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Images processed at once."),
         click.option("--threads", type=click.IntRange(min=1), default=None,
-                     help="Threads (default: $SHEARFEAT_NUM_THREADS or all cores)."),
-        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
-        click.argument("images", nargs=-1, required=True,
-                       type=click.Path(path_type=Path)),
+                     help="Threads per image (default: all cores, or 1 with --jobs)."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="Print nothing but errors (no progress bar)."),
+        click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path)),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _output_path(image_path, output, measure, fmt, n_inputs):
-    suffix = f".{measure}.{fmt}"
+def _is_output(path):
+    return any(mark in path.name for mark in OUTPUT_MARKS)
+
+
+def _expand(paths):
+    """Files, folders (their images, sorted, without our outputs) and glob patterns
+    (quoted, so that the shell left them; also without our outputs).
+
+    Returns the files and a list of (input, problem) for inputs that gave none.
+    """
+    files, problems = [], []
+    for path in paths:
+        text = str(path)
+        if not path.exists() and any(ch in text for ch in "*?["):
+            matches = sorted(Path(m) for m in glob.glob(text)
+                             if Path(m).is_file() and not _is_output(Path(m)))
+            if not matches:
+                problems.append((path, "no file matches this pattern"))
+            files.extend(matches)
+        elif path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                           and not p.name.startswith(".") and not _is_output(p))
+            if not found:
+                problems.append((path, "folder has no images "
+                                       f"({', '.join(IMAGE_SUFFIXES)})"))
+            files.extend(found)
+        else:
+            files.append(path)
+    return files, problems
+
+
+def _output_path(image_path, output, measure, suffix, n_inputs):
+    name = image_path.name.rsplit(".", 1)[0] + f".{measure}{suffix}"
     if output is None:
-        return image_path.with_name(image_path.name.rsplit(".", 1)[0] + suffix)
+        return image_path.with_name(name)
     if n_inputs > 1 or output.is_dir():
         if not output.is_dir():
             raise click.UsageError(f"-o {output}: with several inputs the output must be an "
                                    "existing folder")
-        return output / (image_path.name.rsplit(".", 1)[0] + suffix)
+        return output / name
     return output
 
 
@@ -99,22 +141,43 @@ def _write_atomic(path, write):
         raise
 
 
+def _overlay(image, strength, orientation):
+    """RGB uint8: the grey image under colours whose hue is the orientation."""
+    import numpy as np
+    from skimage.color import hsv2rgb
+    grey = image.astype(np.float64)
+    span = grey.max() - grey.min()
+    grey = (grey - grey.min()) / span if span > 0 else np.zeros_like(grey)
+    hue = np.nan_to_num(orientation / 180.0)
+    colour = hsv2rgb(np.stack([hue, np.ones_like(hue), np.ones_like(hue)], axis=-1))
+    alpha = np.clip(strength, 0, 1)[..., None]
+    mixed = 0.5 * grey[..., None] * (1 - alpha) + colour * alpha   # dimmed so colours show
+    return np.round(mixed * 255).astype(np.uint8)
+
+
 def _save(path, fmt, fields):
     import imageio.v3 as iio
     import numpy as np
-    measure = fields[0]
-    if fmt == "png":
-        data = np.round(np.clip(measure, 0, 1) * 255).astype(np.uint8)
+    first = next(iter(fields.values()))
+    if fmt == "overlay" or (fmt == "png" and first.ndim == 3):
+        _write_atomic(path, lambda tmp: iio.imwrite(tmp, first, extension=".png"))
+    elif fmt == "png":
+        data = np.round(np.clip(first, 0, 1) * 255).astype(np.uint8)
         _write_atomic(path, lambda tmp: iio.imwrite(tmp, data, extension=".png"))
     elif fmt == "tiff":
-        data = measure.astype(np.float32)
+        data = first.astype(np.float32)
         _write_atomic(path, lambda tmp: iio.imwrite(tmp, data, extension=".tiff"))
-    else:
-        stack = np.stack(fields).astype(np.float32)
+    elif fmt == "npy":
+        stack = np.stack([f.astype(np.float32) for f in fields.values()])
 
         def write(tmp):
             with open(tmp, "wb") as handle:
                 np.save(handle, stack)
+        _write_atomic(path, write)
+    else:
+        def write(tmp):
+            with open(tmp, "wb") as handle:
+                np.savez_compressed(handle, **fields)
         _write_atomic(path, write)
 
 
@@ -132,29 +195,70 @@ def _read(path):
         raise ValueError(f"cannot read as an image ({type(exc).__name__}: {exc})") from None
 
 
-def _run(ctx, measure, images, output, fmt, force, quiet, compute):
+def _as_grey(image):
+    """What the measures saw: luminance of colour images, as float."""
+    import numpy as np
+    from shearfeat._input import as_image
+    return as_image(np.asarray(image), as_gray=True)
+
+
+def _run(ctx, measure, images, output, fmt, force, quiet, jobs, thin, overlay, compute):
     """Process every input; report failures on stderr and exit 1 if any failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
     debug = ctx.obj["debug"]
+    if overlay and fmt != "png":
+        raise click.UsageError("--overlay writes PNG images; leave out --format")
+    files, problems = _expand(images)
+    if not files:
+        for path, problem in problems:
+            click.echo(f"shearfeat {measure}: {path}: {problem}", err=True)
+        raise click.UsageError("no image to process")
+    suffix = ".overlay.png" if overlay else (".thin" if thin else "") + f".{fmt}"
     targets = []
-    for image_path in images:
-        target = _output_path(image_path, output, measure, fmt, len(images))
+    for image_path in files:
+        target = _output_path(image_path, output, measure, suffix, len(files))
         if target.exists() and not force:
             raise click.UsageError(f"{target} exists; pass --force to overwrite it")
         targets.append(target)
-    failed = 0
-    for image_path, target in zip(images, targets):
-        try:
-            image = _read(image_path)
-            fields = compute(image)
-            _save(target, fmt, fields)
-        except Exception as exc:
-            if debug:
-                raise
-            failed += 1
-            click.echo(f"shearfeat {measure}: {image_path}: {exc}", err=True)
-            continue
-        if not quiet:
-            click.echo(f"wrote {target}")
+    if output is not None and len(files) == 1 and not output.parent.exists():
+        raise click.UsageError(f"-o {output}: folder {output.parent} does not exist")
+
+    def process(image_path, target):
+        image = _read(image_path)
+        fields = compute(image)
+        if overlay:
+            strength = fields.get("thin", fields["measure"])
+            fields = {"overlay": _overlay(_as_grey(image), strength, fields["orientation"])}
+        elif thin:
+            fields = {"thin": fields["thin"].astype("uint8")}
+        _save(target, "overlay" if overlay else fmt, fields)
+        return target
+
+    failed = len(problems)
+    for path, problem in problems:
+        click.echo(f"shearfeat {measure}: {path}: {problem}", err=True)
+    show_bar = len(files) > 1 and not quiet and sys.stdout.isatty()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(process, f, t) for f, t in zip(files, targets)]
+        with click.progressbar(length=len(futures), label=f"shearfeat {measure}",
+                               file=sys.stderr if show_bar else open(os.devnull, "w"),
+                               show_pos=True) as bar:
+            for image_path, future in zip(files, futures):
+                try:
+                    target = future.result()
+                except Exception as exc:
+                    if debug:
+                        raise
+                    failed += 1
+                    click.echo(f"shearfeat {measure}: {image_path}: {exc}", err=True)
+                else:
+                    if not quiet and not show_bar:
+                        click.echo(f"wrote {target}")
+                bar.update(1)
+    if show_bar:
+        click.echo(f"wrote {len(files) - failed + len(problems)} of {len(files)} "
+                   f"file(s)")
     if failed:
         ctx.exit(1)
 
@@ -162,23 +266,25 @@ def _run(ctx, measure, images, output, fmt, force, quiet, compute):
 @cli.command()
 @_common_options
 @click.pass_context
-def edges(ctx, images, output, fmt, force, thin, min_contrast, preset, mode, pivot_scales,
-          threads, quiet):
+def edges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, mode,
+          pivot_scales, jobs, threads, quiet):
     """Edge measure of IMAGES (PNG, JPEG, TIFF, ...; colour converted to grey).
 
     \b
     Example:
       shearfeat edges camera.png            # writes camera.edges.png
     """
+    per_image = threads or (1 if jobs > 1 else None)
+
     def compute(image):
-        import numpy as np
         import shearfeat
         result = shearfeat.edges(image, min_contrast=min_contrast, preset=preset, mode=mode,
-                                 pivot_scales=pivot_scales, threads=threads, as_gray=True)
+                                 pivot_scales=pivot_scales, threads=per_image, as_gray=True)
+        fields = {"measure": result.measure, "orientation": result.orientation}
         if thin:
-            return [shearfeat.thin(result, threads=threads).astype(np.float32)]
-        return [result.measure, result.orientation]
-    _run(ctx, "edges", images, output, fmt, force, quiet, compute)
+            fields["thin"] = shearfeat.thin(result, threads=per_image)
+        return fields
+    _run(ctx, "edges", images, output, fmt, force, quiet, jobs, thin, overlay, compute)
 
 
 @cli.command()
@@ -186,24 +292,27 @@ def edges(ctx, images, output, fmt, force, thin, min_contrast, preset, mode, piv
 @click.option("--polarity", type=click.Choice(("bright", "dark", "both")), default="bright",
               show_default=True, help="Ridges brighter or darker than their surroundings.")
 @click.pass_context
-def ridges(ctx, images, output, fmt, force, thin, min_contrast, preset, mode, pivot_scales,
-           threads, quiet, polarity):
+def ridges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, mode,
+           pivot_scales, jobs, threads, quiet, polarity):
     """Ridge measure of IMAGES, with width and height in the npy output.
 
     \b
     Example:
       shearfeat ridges vessels.png --polarity dark   # writes vessels.ridges.png
     """
+    per_image = threads or (1 if jobs > 1 else None)
+
     def compute(image):
-        import numpy as np
         import shearfeat
         result = shearfeat.ridges(image, polarity=polarity, min_contrast=min_contrast,
                                   preset=preset, mode=mode, pivot_scales=pivot_scales,
-                                  threads=threads, as_gray=True)
+                                  threads=per_image, as_gray=True)
+        fields = {"measure": result.measure, "orientation": result.orientation,
+                  "width": result.width, "height": result.height}
         if thin:
-            return [shearfeat.thin(result, threads=threads).astype(np.float32)]
-        return [result.measure, result.orientation, result.width, result.height]
-    _run(ctx, "ridges", images, output, fmt, force, quiet, compute)
+            fields["thin"] = shearfeat.thin(result, threads=per_image)
+        return fields
+    _run(ctx, "ridges", images, output, fmt, force, quiet, jobs, thin, overlay, compute)
 
 
 @cli.command()
@@ -266,7 +375,9 @@ def demo(ctx, output):
         raise click.UsageError(f"cannot write to {output}: {exc.strerror or exc}") from None
     click.echo(f"wrote {source} (scikit-image's camera, 512 x 512)")
     ctx.invoke(edges, images=(source,), force=True)
+    ctx.invoke(edges, images=(source,), force=True, overlay=True)
     ctx.invoke(ridges, images=(source,), force=True, polarity="dark")
+    ctx.invoke(ridges, images=(source,), force=True, polarity="dark", overlay=True)
 
 
 def main(argv=None):

@@ -34,6 +34,66 @@ def test_edges_writes_next_to_input(step_png):
     assert int(measure[24].argmax()) == 31 and measure[24].max() > 240
 
 
+def test_npz_has_named_fields(step_png, tmp_path):
+    result = run("ridges", step_png, "--format", "npz", "-o", tmp_path / "r.npz", "--thin",
+                 "--polarity", "both")
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "r.npz") as data:
+        assert sorted(data.files) == ["thin"]
+    assert run("edges", step_png, "--format", "npz", "-o", tmp_path / "e.npz").exit_code == 0
+    with np.load(tmp_path / "e.npz") as data:
+        assert sorted(data.files) == ["measure", "orientation"]
+        assert data["measure"].dtype == np.float32
+
+
+def test_overlay(step_png, tmp_path):
+    result = run("edges", step_png, "--overlay")
+    assert result.exit_code == 0, result.output
+    picture = iio.imread(step_png.with_name("step.edges.overlay.png"))
+    assert picture.shape == (48, 64, 3) and picture.dtype == np.uint8
+    edge = picture[24, 31].astype(int)
+    assert edge.max() - edge.min() > 200          # saturated colour on the edge
+    flat = picture[24, 5].astype(int)
+    assert flat.max() - flat.min() == 0           # grey elsewhere
+    assert run("edges", step_png, "--overlay", "--format", "tiff").exit_code == 2
+
+
+def test_folders_globs_and_jobs(step_png, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(step_png, folder / f"im{i}.png")
+    (folder / "notes.txt").write_text("not an image")
+    result = run("edges", folder, "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("wrote") == 3           # no progress bar when not a terminal
+    assert sorted(p.name for p in folder.glob("*.edges.png")) == [
+        "im0.edges.png", "im1.edges.png", "im2.edges.png"]
+    # a second run over the folder does not read its own outputs
+    result = run("edges", folder, "--force", "-q")
+    assert result.exit_code == 0 and result.output == ""
+    result = run("ridges", str(folder / "im*.png"), "--format", "npy", "-q")
+    assert result.exit_code == 0
+    assert len(list(folder.glob("*.ridges.npy"))) == 3
+
+
+def test_inputs_that_give_no_image(tmp_path, step_png):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("edges", empty)
+    assert result.exit_code == 2 and "folder has no images" in result.output
+    result = run("edges", str(tmp_path / "*.jpg"))
+    assert result.exit_code == 2 and "no file matches" in result.output
+    result = run("edges", empty, step_png, "-q")     # the other input is still processed
+    assert result.exit_code == 1 and "folder has no images" in result.output
+    assert step_png.with_name("step.edges.png").exists()
+
+
+def test_output_folder_that_cannot_be_written(step_png, tmp_path):
+    result = run("edges", step_png, "-o", tmp_path / "missing" / "out.png")
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
 def test_formats_and_fields(step_png, tmp_path):
     assert run("edges", step_png, "--format", "tiff", "-o", tmp_path / "e.tiff").exit_code == 0
     measure = iio.imread(tmp_path / "e.tiff")
