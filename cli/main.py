@@ -349,7 +349,11 @@ def info(shape, kind, preset, mode):
         d = system.measure_offset
         widths = sorted(set(system.ridge_widths[d:].ravel().tolist()))
         click.echo("ridge widths measured (px): " + ", ".join(map(str, widths)))
-    click.echo(f"filter memory {system.nbytes / 2**20:.1f} MiB")
+    if system.n_measure_scales >= 1:
+        memory = system.memory_estimate()
+        click.echo(f"memory for one {kind} measure call: {memory['total'] / 2**20:.0f} MiB "
+                   f"({memory['filters'] / 2**20:.0f} MiB of filters kept between calls, "
+                   f"{memory['work'] / 2**20:.0f} MiB of work arrays)")
 
 
 @cli.command()

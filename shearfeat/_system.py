@@ -306,6 +306,27 @@ class ShearletSystem:
         total = 0 if self._pair_spectra is None else self._pair_spectra.nbytes
         return total + (0 if self._filters is None else self._filters.nbytes)
 
+    def memory_estimate(self) -> dict:
+        """Bytes a measure call on this system holds at its peak, without building it.
+
+        Returns
+        -------
+        dict
+            ``filters``: the pair spectra the system keeps (cached between calls);
+            ``work``: per call, the FFT buffers, the pivot responses of every orientation
+            and the per-pixel state; ``total``: their sum.
+        """
+        pixels = int(np.prod(self.transform_shape))
+        complex_size = self.complex_dtype.itemsize
+        real_size = self.dtype.itemsize
+        per_orientation = max(self.n_measure_scales, 0) * (2 if self.kind == "ridge" else 1)
+        filters = self.n_orientations * per_orientation * pixels * complex_size
+        fft = (2 + 2 * per_orientation) * pixels * complex_size
+        state_maps = 9 if self.kind == "ridge" else 5
+        stack = self.n_orientations * per_orientation * pixels * real_size
+        work = fft + stack + state_maps * pixels * 4 + 2 * int(np.prod(self.shape)) * real_size
+        return {"filters": filters, "work": work, "total": filters + work}
+
     def __repr__(self):
         return (f"ShearletSystem(shape={self.shape}, kind={self.kind!r}, "
                 f"preset={self.preset!r}, mode={self.mode!r}, dtype={self.dtype.name}, "

@@ -149,6 +149,7 @@ def test_info():
     result = run("info", "--shape", "100", "120", "--kind", "ridge")
     assert result.exit_code == 0
     assert "filters K = 140" in result.output and "ridge widths" in result.output
+    assert "MiB of filters kept between calls" in result.output
 
 
 def test_installed_executable(step_png):

@@ -105,3 +105,14 @@ def test_fftw_wisdom_is_kept_between_processes(tmp_path):
     env["SHEARFEAT_CACHE_DIR"] = ""               # in memory only: nothing written
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fftw-wisdom"]
+
+
+def test_memory_estimate_matches_what_is_built():
+    system = sf.ShearletSystem((100, 90), "edge")
+    before = system.memory_estimate()
+    assert system.nbytes == 0                        # nothing built yet
+    system._pairs
+    assert system.nbytes == before["filters"]
+    ridge = sf.ShearletSystem((100, 90), "ridge").memory_estimate()
+    assert ridge["filters"] > 2 * before["filters"]  # twice the maps on a larger grid
+    assert before["total"] == before["filters"] + before["work"]
