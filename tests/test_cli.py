@@ -190,3 +190,19 @@ def test_thin_output(step_png, tmp_path):
     assert set(np.unique(mask)) == {0, 255}
     assert (mask[5:-5] == 255).sum(axis=1).tolist() == [1] * (48 - 10)   # one pixel per row
     assert (mask[5:-5, 31] == 255).all()
+
+
+@pytest.mark.parametrize("name,data", [
+    ("deep.tif", (np.arange(48 * 64).reshape(48, 64) % 64 > 31).astype(np.uint16) * 60000),
+    ("float.tif", (np.arange(48 * 64).reshape(48, 64) % 64 > 31).astype(np.float32) * 0.25),
+    ("colour.png", np.repeat(((np.arange(48 * 64).reshape(48, 64) % 64 > 31) * 200)
+                             .astype(np.uint8)[..., None], 3, axis=2)),
+])
+def test_reads_16_bit_float_and_colour_images(tmp_path, name, data):
+    path = tmp_path / name
+    iio.imwrite(path, data)
+    result = run("edges", path, "--format", "tiff", "-o", tmp_path / "out.tiff")
+    assert result.exit_code == 0, result.output
+    measure = iio.imread(tmp_path / "out.tiff")
+    assert measure.shape == (48, 64)
+    assert int(measure[24].argmax()) == 31 and measure.max() > 0.95
