@@ -45,14 +45,18 @@ def run_rows(kernel, n_rows, threads, *args):
 
 _local = threading.local()
 _WORKSPACES_PER_THREAD = 2
+#: Work arrays larger than this are not kept between calls (their page faults then cost
+#: little next to the transform of so large an image).
+WORKSPACE_MAX_BYTES = 256 * 2 ** 20
 
 
 def workspace(name, shapes, dtypes):
     """Per-thread work arrays, reused between calls with the same shapes.
 
     Fresh arrays of the size of dozens of images cost more in first-touch page faults
-    than the kernels that fill them, so each thread keeps its last two workspaces.  The
-    arrays are overwritten by the next call: copy what must outlive it.
+    than the kernels that fill them, so each thread keeps its last two workspaces of at
+    most :data:`WORKSPACE_MAX_BYTES` each.  The arrays are overwritten by the next call:
+    copy what must outlive it.
     """
     cache = getattr(_local, "workspaces", None)
     if cache is None:
@@ -61,10 +65,23 @@ def workspace(name, shapes, dtypes):
     arrays = cache.pop(key, None)
     if arrays is None:
         arrays = [np.empty(shape, dtype) for shape, dtype in zip(shapes, dtypes)]
+        if sum(a.nbytes for a in arrays) > WORKSPACE_MAX_BYTES:
+            return arrays
         while len(cache) >= _WORKSPACES_PER_THREAD:
             cache.pop(next(iter(cache)))
     cache[key] = arrays
     return arrays
+
+
+def workspace_bytes() -> int:
+    """Bytes of work arrays the calling thread keeps."""
+    cache = getattr(_local, "workspaces", {})
+    return sum(a.nbytes for arrays in cache.values() for a in arrays)
+
+
+def clear_workspaces() -> None:
+    """Release the calling thread's work arrays."""
+    _local.workspaces = {}
 
 
 def pivot_mask(pivot_scales, n_scales) -> np.ndarray:

@@ -427,16 +427,22 @@ def cached_system(shape, kind, *, preset="default", mode="reflect", dtype=np.flo
 
 
 def cache_info() -> dict:
-    """What the caches hold: systems (with their bytes) and FFT plan objects."""
+    """What the caches hold: systems (with their bytes), FFT plan objects and the calling
+    thread's reusable work arrays."""
+    from ._stream import workspace_bytes
     with _cache_lock:
         systems = [repr(s) for s in _cache.values()]
         nbytes = sum(s.nbytes for s in _cache.values())
     return {"systems": systems, "system_bytes": nbytes, "max_systems": _CACHE_MAX_SYSTEMS,
-            "max_bytes": _cache_budget(), "fft_plans": _fft.plan_count()}
+            "max_bytes": _cache_budget(), "fft_plans": _fft.plan_count(),
+            "workspace_bytes": workspace_bytes()}
 
 
 def clear_cache() -> None:
-    """Empty the system cache and the FFT plan cache."""
+    """Empty the system cache and the FFT plan cache, and release the calling thread's
+    work arrays."""
+    from ._stream import clear_workspaces
     with _cache_lock:
         _cache.clear()
     _fft.clear_plans()
+    clear_workspaces()

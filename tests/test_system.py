@@ -116,3 +116,21 @@ def test_memory_estimate_matches_what_is_built():
     ridge = sf.ShearletSystem((100, 90), "ridge").memory_estimate()
     assert ridge["filters"] > 2 * before["filters"]  # twice the maps on a larger grid
     assert before["total"] == before["filters"] + before["work"]
+
+
+def test_work_arrays_are_bounded_and_released(monkeypatch):
+    from shearfeat import _stream
+    sf.clear_cache()
+    sf.edges(np.eye(40))
+    kept = sf.cache_info()["workspace_bytes"]
+    assert 0 < kept <= 2 * _stream.WORKSPACE_MAX_BYTES
+    for mode in ("reflect", "periodic"):               # periodic crops nothing
+        first = sf.edges(np.eye(40), mode=mode).measure
+        saved = first.copy()
+        sf.edges(np.fliplr(np.eye(40)), mode=mode)     # reuses the work arrays ...
+        np.testing.assert_array_equal(first, saved)    # ... not the returned ones
+    sf.clear_cache()
+    assert sf.cache_info()["workspace_bytes"] == 0
+    monkeypatch.setattr(_stream, "WORKSPACE_MAX_BYTES", 1)
+    sf.edges(np.eye(40))
+    assert sf.cache_info()["workspace_bytes"] == 0     # too large to keep
