@@ -82,6 +82,19 @@ def main():
                 print(f"  {name:7s} {mode:8s} {threads:3d} {size:>10s} {measure * 1e3:9.1f} "
                       f"{floor * 1e3:8.1f} {measure / floor:6.2f}")
 
+    print("\npeers in the same run (scikit-image, 1 thread, same image)")
+    from skimage import feature, filters
+    edge_floor = fft_floor(cached_system(image.shape, "edge"), 1, args.repeat)
+    for label, func in (
+            ("canny(sigma=2)", lambda: feature.canny(image, sigma=2)),
+            ("sato(sigmas 1..4, black_ridges)", lambda: filters.sato(image, sigmas=range(1, 5))),
+            ("frangi(sigmas 1..4)", lambda: filters.frangi(image, sigmas=range(1, 5))),
+            ("shearfeat.edges (reflect)", lambda: sf.edges(image, threads=1)),
+            ("shearfeat.ridges (reflect)", lambda: sf.ridges(image, threads=1))):
+        seconds = timed(func, args.repeat)
+        print(f"  {label:34s} {seconds * 1e3:8.1f} ms  ({seconds / edge_floor:.2f} x the "
+              f"edge FFT floor)")
+
     print("\nthin (non-maximum suppression + hysteresis) on those results, reflect mode")
     for name, func, kind in (("edges", sf.edges, "edge"), ("ridges", sf.ridges, "ridge")):
         system = cached_system(image.shape, kind)

@@ -206,3 +206,12 @@ def test_reads_16_bit_float_and_colour_images(tmp_path, name, data):
     measure = iio.imread(tmp_path / "out.tiff")
     assert measure.shape == (48, 64)
     assert int(measure[24].argmax()) == 31 and measure.max() > 0.95
+
+
+def test_readme_figure_script_runs(tmp_path):
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = tmp_path / "figure.png"
+    subprocess.run([sys.executable, os.path.join(root, "docs", "make_readme_figure.py"),
+                    str(out)], check=True, capture_output=True)
+    assert iio.imread(out).shape == (256, 776, 3)
