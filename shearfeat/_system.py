@@ -60,6 +60,23 @@ def _neighbours(duplicate, n_orientations, n_slots):
     return left, right
 
 
+def measure_radius(params, kind) -> int:
+    """Support radius, in pixels, of the filter parts the measure of ``kind`` reads.
+
+    Edges read the odd parts of the scales from d = one octave up and the even parts of
+    all coarser ones, ridges the reverse; a system too small for a measure (fewer than
+    d + 1 scales) is padded for all its filters.
+    """
+    d = int(math.floor(params.scales_per_octave + 1e-9))
+    if params.n_scales - d < 1:
+        parts = [(0, "even"), (0, "odd")]
+    elif kind == "edge":
+        parts = [(0, "even"), (d, "odd")]
+    else:
+        parts = [(0, "odd"), (d, "even")]
+    return support_radius(params, parts)
+
+
 def slot_geometry(table, n_slots):
     """Shear slope, wavelet axis and twin of each of ``n_slots`` slots (the second
     semicircle, when there is one, repeats the first)."""
@@ -161,18 +178,10 @@ class ShearletSystem:
         self.angles = self.orientation_table.tangent_angle[self.orientations]
 
     # -- construction -----------------------------------------------------------------
-    def _used_parts(self):
-        d, J = self.measure_offset, self.n_scales
-        if self.n_measure_scales < 1:
-            return [(0, "even"), (0, "odd")]
-        if self.kind == "edge":          # odd parts at scales >= d, even parts from 0
-            return [(0, "even"), (d, "odd")]
-        return [(0, "odd"), (d, "even")]  # ridges: the reverse
-
     def _padding(self):
         if self.mode == "periodic":
             return ((0, 0), (0, 0)), self.shape
-        radius = support_radius(self.params, self._used_parts())
+        radius = measure_radius(self.params, self.kind)
         padding, transform = [], []
         for n in self.shape:
             total = fast_length(n + 2 * radius)

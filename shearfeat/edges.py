@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _tiles
 from ._input import as_image, check_min_contrast, resolve_threads
 from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
-from ._system import _neighbours, cached_system, slot_geometry
+from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 EDGE_MIN_CONTRAST = 1 / 50
@@ -95,8 +95,8 @@ def edges(image, *, min_contrast=None, pivot_scales="all", mode="reflect",
     """
     image = as_image(image, as_gray=as_gray)
     threads = resolve_threads(threads)
-    system = cached_system(image.shape, "edge", preset=preset, mode=mode, dtype=image.dtype,
-                           **params)
+    system, tiling = _tiles.prepare(image.shape, "edge", preset=preset, mode=mode,
+                                    dtype=image.dtype, params=params)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     work, span = normalise(image)
@@ -105,7 +105,9 @@ def edges(image, *, min_contrast=None, pivot_scales="all", mode="reflect",
         return EdgeResult(np.zeros(image.shape, image.dtype),
                           np.full(image.shape, np.nan, image.dtype))
     beta = EDGE_MIN_CONTRAST if beta is None else beta
-    return EdgeResult(*_edge_maps(system, work, beta, pivot, threads))
+    maps = _tiles.run(system, tiling, work,
+                      lambda s, w: _edge_maps(s, w, beta, pivot, threads), 2)
+    return EdgeResult(*maps)
 
 
 def _edge_maps(system, work, beta, pivot, threads):

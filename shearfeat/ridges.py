@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _tiles
 from ._input import as_image, check_choice, check_min_contrast, resolve_threads
 from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
-from ._system import _neighbours, cached_system, slot_geometry
+from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 RIDGE_MIN_CONTRAST = 1 / 30
@@ -106,8 +106,8 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
     image = as_image(image, as_gray=as_gray)
     check_choice(polarity, "polarity", POLARITIES)
     threads = resolve_threads(threads)
-    system = cached_system(image.shape, "ridge", preset=preset, mode=mode,
-                           dtype=image.dtype, **params)
+    system, tiling = _tiles.prepare(image.shape, "ridge", preset=preset, mode=mode,
+                                    dtype=image.dtype, params=params)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     work, span = normalise(image)
@@ -117,8 +117,9 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
         return RidgeResult(zeros, np.full(image.shape, np.nan, image.dtype), zeros.copy(),
                            zeros.copy())
     beta = RIDGE_MIN_CONTRAST if beta is None else beta
-    measure, orientation, width, height = _ridge_maps(system, work, beta, pivot,
-                                                      _KEEP[polarity], threads)
+    measure, orientation, width, height = _tiles.run(
+        system, tiling, work,
+        lambda s, w: _ridge_maps(s, w, beta, pivot, _KEEP[polarity], threads), 4)
     height *= image.dtype.type(span)
     return RidgeResult(measure, orientation, width, height)
 

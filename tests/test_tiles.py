@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+import shearfeat as sf
+from shearfeat import _tiles
+from synthetic import box_ridge, step
+
+
+def test_small_images_are_not_tiled():
+    assert _tiles.plan((512, 512), 100, 1536) is None
+
+
+def test_tile_size_follows_the_memory_limit(monkeypatch):
+    from shearfeat._params import resolve_params
+    edge = resolve_params((4096, 4096), "edge")
+    ridge = resolve_params((4096, 4096), "ridge")
+    side = _tiles.tile_size("edge", edge, np.float32)
+    assert 1024 <= side <= 2048 and side % 8 == 0
+    assert _tiles.tile_size("ridge", ridge, np.float32) < side     # twice the maps
+    system = sf.ShearletSystem((side, side), "edge", mode="periodic")
+    assert system.memory_estimate()["total"] <= _tiles.DEFAULT_MEMORY_LIMIT
+    monkeypatch.setenv("SHEARFEAT_MEMORY_LIMIT", str(2 ** 28))
+    assert _tiles.tile_size("edge", edge, np.float32) < side
+    monkeypatch.setenv("SHEARFEAT_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="SHEARFEAT_MEMORY_LIMIT"):
+        _tiles.tile_size("edge", edge, np.float32)
+
+
+def test_plan_covers_the_image_with_overlapping_windows():
+    (window, starts, core), (window_c, starts_c, core_c) = _tiles.plan((1000, 700), 100, 512)
+    assert window == window_c == 512 and core == 312
+    assert starts[0] == 0 and starts[-1] == 1000 - core
+    assert all(b - a <= core for a, b in zip(starts, starts[1:]))
+    with pytest.raises(ValueError, match="raise SHEARFEAT_TILE_SIZE"):
+        _tiles.plan((1000, 1000), 250, 512)
+
+
+def test_bad_tile_size_environment(monkeypatch):
+    monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "tiny")
+    with pytest.raises(ValueError, match="SHEARFEAT_TILE_SIZE"):
+        sf.edges(np.eye(600, 600))
+
+
+@pytest.mark.parametrize("theta", [0, 35, 90, 140])
+def test_tiled_edges_equal_whole_image_on_clean_structures(monkeypatch, theta):
+    image, _ = step(theta, n=400, offset=0.25)
+    whole = sf.edges(image)
+    monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "320")     # 100 px margin, 120 px cores
+    tiled = sf.edges(image)
+    np.testing.assert_allclose(tiled.measure, whole.measure, atol=2e-3)
+    strong = whole.measure > 0.5
+    error = np.abs((tiled.orientation[strong] - whole.orientation[strong] + 90) % 180 - 90)
+    assert error.max() < 0.05
+
+
+def test_tiled_ridges_equal_whole_image_on_clean_structures(monkeypatch):
+    image, _ = box_ridge(5, n=500)
+    image = image + box_ridge(8, n=500, vertical=False)[0] * 0.5
+    whole = sf.ridges(image, polarity="both")
+    monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "480")     # 174 px margin
+    tiled = sf.ridges(image, polarity="both")
+    np.testing.assert_allclose(tiled.measure, whole.measure, atol=2e-3)
+    np.testing.assert_array_equal(tiled.width, whole.width)
+    np.testing.assert_allclose(tiled.height, whole.height, atol=2e-3)
+
+
+def test_tiled_edges_on_a_natural_image(monkeypatch):
+    from skimage import data, transform
+    image = transform.resize(data.camera().astype(np.float32), (420, 450)).astype(np.float32)
+    whole = sf.edges(image)
+    monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "320")
+    tiled = sf.edges(image)
+    difference = np.abs(tiled.measure - whole.measure)
+    # Texture has near ties between orientations whose measures differ; a perturbation of
+    # 1e-3 from the finite margin flips a few of them.  Everything else agrees.
+    assert np.quantile(difference, 0.99) < 5e-3
+    assert (difference > 0.02).mean() < 1e-3
+
+
+def test_coshrem_preset_keeps_the_whole_image_widths(monkeypatch):
+    image, _ = step(20, n=300)
+    whole = sf.edges(image, preset="coshrem")
+    monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "400")
+    tiled = sf.edges(image, preset="coshrem")
+    np.testing.assert_allclose(tiled.measure, whole.measure, atol=2e-3)
