@@ -6,6 +6,7 @@ The public API:
 * :func:`edges` and :func:`ridges`: the CoShREM measures, with orientation, width and
   height;
 * :func:`thin`: one-pixel-wide binary edges and ridge centre lines;
+* :func:`extract` and :func:`feature_names`: feature stacks of many images;
 * :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
 """
 
@@ -14,6 +15,7 @@ from ._system import ShearletSystem, cache_info, clear_cache
 from .edges import EdgeResult, edges
 from .ridges import RidgeResult, ridges
 from ._thin import thin
+from .extract import extract, feature_names
 
 __version__ = "0.1.0.dev0"
 
@@ -32,6 +34,8 @@ __all__ = [
     "cache_info",
     "clear_cache",
     "edges",
+    "extract",
+    "feature_names",
     "presets",
     "ridges",
     "thin",

@@ -198,7 +198,11 @@ def support_radius(params, parts) -> int:
     The sheared filter is ``psi(r + slope c) g(c)`` with ``|slope| <= 1``, so its support
     radius is that of the wavelet plus that of the window.  Even parts decay like a
     Gaussian and are cut at 0.1 % of their L1 mass; odd parts (Hilbert transforms) decay
-    like ``t**-3`` and are cut at 1 %.
+    like ``t**-3`` and are cut at 1 %.  The radius never exceeds the nominal effective
+    support ``wavelet_width + gaussian_width``: wavelets narrower than about two pixels
+    have spectra cut at Nyquist, whose ringing tails carry L1 mass far out without
+    being part of the filter's intended extent (a 32 x 32 image would otherwise be padded
+    by 127 pixels).
     """
     radius = 0
     for j, part in parts:
@@ -211,7 +215,7 @@ def support_radius(params, parts) -> int:
         tail = np.cumsum(mass[::-1])[::-1] / mass.sum()
         r_wavelet = int(np.argmax(tail < tolerance))
         radius = max(radius, r_wavelet + int(np.ceil(3.5 * b)))
-    return radius
+    return min(radius, int(np.ceil(params.wavelet_width + params.gaussian_width)))
 
 
 def fast_length(n: int) -> int:

@@ -1,0 +1,184 @@
+"""``extract()``: many images in, one feature stack out."""
+
+from __future__ import annotations
+
+import numbers
+from itertools import chain
+
+import numpy as np
+
+from . import _fft
+from ._input import as_image, check_choice, resolve_threads
+from ._system import MODES, cached_system
+from .edges import edges
+from .ridges import ridges
+
+#: Measure features and the channels each contributes, in order.
+CHANNELS = {
+    "edges": ("edges", "edges_cos2", "edges_sin2"),
+    "ridges": ("ridges", "ridges_cos2", "ridges_sin2", "ridges_width"),
+}
+COEFFICIENTS = "coefficients"
+
+
+def _check_features(features):
+    if isinstance(features, str):
+        features = (features,)
+    features = tuple(features)
+    valid = tuple(CHANNELS) + (COEFFICIENTS,)
+    unknown = [f for f in features if f not in valid]
+    if unknown or not features:
+        raise ValueError(f"features must be {COEFFICIENTS!r} or a sequence of "
+                         f"{tuple(CHANNELS)}; got {features!r} (valid names: {valid})")
+    if COEFFICIENTS in features and len(features) > 1:
+        raise ValueError(f"{COEFFICIENTS!r} cannot be combined with measure features, "
+                         f"got {features!r}")
+    if len(set(features)) != len(features):
+        raise ValueError(f"features must not repeat, got {features!r}")
+    return features
+
+
+def feature_names(features=("edges", "ridges")) -> tuple:
+    """Names of the channels :func:`extract` returns for ``features``, in order.
+
+    ``NAME`` is the measure in [0, 1]; ``NAME_cos2`` and ``NAME_sin2`` are
+    ``cos(2 theta)`` and ``sin(2 theta)`` of the tangent angle (continuous across
+    0/180 degrees; 0 where the measure is 0); ``ridges_width`` is in pixels.
+
+    >>> feature_names(("edges",))
+    ('edges', 'edges_cos2', 'edges_sin2')
+    """
+    features = _check_features(features)
+    if features == (COEFFICIENTS,):
+        raise ValueError("coefficient channels are the system's filters; see "
+                         "ShearletSystem.angles and .scales")
+    return tuple(chain.from_iterable(CHANNELS[f] for f in features))
+
+
+def _as_batch(images):
+    """A (B, M, N) float array from an array or an iterable of same-shaped images."""
+    if isinstance(images, np.ndarray):
+        if images.ndim == 2:
+            return as_image(images)[None]
+        if images.ndim == 3:
+            if images.shape[0] == 0:
+                raise ValueError("images is empty (shape {})".format(images.shape))
+            first = as_image(images[0], name="images[0]")
+            return np.stack([first] + [as_image(im, name=f"images[{i}]").astype(first.dtype)
+                                       for i, im in enumerate(images[1:], 1)])
+        raise ValueError(f"images must be (M, N), (B, M, N) or a sequence of (M, N) "
+                         f"images, got an array of shape {images.shape}")
+    try:
+        iterator = iter(images)
+    except TypeError:
+        raise TypeError(f"images must be an array or an iterable of images, got "
+                        f"{type(images).__name__}") from None
+    batch, shape = [], None
+    for i, image in enumerate(iterator):
+        image = as_image(image, name=f"images[{i}]")
+        if shape is None:
+            shape = image.shape
+        elif image.shape != shape:
+            raise ValueError(f"images[0] has shape {shape} but images[{i}] has shape "
+                             f"{image.shape}; extract needs one shape per call: group the "
+                             "images by shape (or resize them)")
+        batch.append(image)
+    if not batch:
+        raise ValueError("images is empty")
+    dtype = np.result_type(*[b.dtype for b in batch])
+    return np.stack(batch).astype(dtype, copy=False)
+
+
+def extract(images, *, features=("edges", "ridges"), preset="default", mode="reflect",
+            kind="edge", batch_size=None, threads=None, **params) -> np.ndarray:
+    """Feature stacks of many images of one shape, for pipelines.
+
+    Parameters
+    ----------
+    images : (M, N) or (B, M, N) array_like, or iterable of (M, N) arrays
+        Grey-level images of one shape (an iterator is consumed once).
+    features : sequence of {"edges", "ridges"}, or "coefficients"
+        Measure channels (see :func:`feature_names`), or the raw complex coefficients.
+    preset : {"default", "coshrem", "small"}
+        Parameter set of the shearlet system (``"small"`` is CoShNet's 20-filter bank).
+    mode : {"reflect", "periodic"}
+        Border handling.
+    kind : {"edge", "ridge"}
+        For ``"coefficients"``: which system's filters (the measures choose their own).
+    batch_size : int, optional
+        Images transformed together for ``"coefficients"`` (default: as many as keep the
+        batch's coefficients under 256 MiB).  Results do not depend on it.
+    threads : int, optional
+        Threads; default ``$SHEARFEAT_NUM_THREADS`` or all cores.  Results do not
+        depend on it.
+    **params
+        Overrides of the preset's parameters.
+
+    Returns
+    -------
+    (B, C, M, N) float32 ndarray
+        For measure features, channels in the order of :func:`feature_names`.
+    (B, K, M, N) complex64 ndarray
+        For ``"coefficients"``: ``out[b] == ShearletSystem(...).transform(images[b])``.
+
+    Examples
+    --------
+    >>> import numpy as np, shearfeat as sf
+    >>> batch = np.random.default_rng(0).random((4, 32, 32))
+    >>> sf.extract(batch, features=("edges",)).shape
+    (4, 3, 32, 32)
+    >>> sf.extract(batch, features="coefficients", preset="small").shape
+    (4, 20, 32, 32)
+    """
+    features = _check_features(features)
+    check_choice(mode, "mode", MODES)
+    check_choice(kind, "kind", ("edge", "ridge"))
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+            batch_size, numbers.Integral) or batch_size < 1):
+        raise ValueError(f"batch_size must be None or a positive integer, got {batch_size!r}")
+    threads = resolve_threads(threads)
+    batch = _as_batch(images)
+    if features == (COEFFICIENTS,):
+        return _coefficients(batch, kind, preset, mode, batch_size, threads, params)
+    out = np.zeros((batch.shape[0], len(feature_names(features))) + batch.shape[1:],
+                   np.float32)
+    for b, image in enumerate(batch):
+        channel = 0
+        for feature in features:
+            if feature == "edges":
+                result = edges(image, preset=preset, mode=mode, threads=threads, **params)
+            else:
+                result = ridges(image, preset=preset, mode=mode, threads=threads, **params)
+            out[b, channel] = result.measure
+            angle = np.radians(2.0 * result.orientation.astype(np.float64))
+            out[b, channel + 1] = np.nan_to_num(np.cos(angle))
+            out[b, channel + 2] = np.nan_to_num(np.sin(angle))
+            if feature == "ridges":
+                out[b, channel + 3] = result.width
+            channel += len(CHANNELS[feature])
+    return out
+
+
+def _coefficients(batch, kind, preset, mode, batch_size, threads, params):
+    """Batched plain transform: one forward FFT per image, one batched inverse per filter."""
+    count = batch.shape[0]
+    system = cached_system(batch.shape[1:], kind, preset=preset, mode=mode,
+                           dtype=batch.dtype, **params)
+    filters = system.filters
+    per_image = system.n_filters * int(np.prod(system.transform_shape)) * \
+        system.complex_dtype.itemsize
+    if batch_size is None:
+        batch_size = max(1, min(count, (256 * 2 ** 20) // per_image))
+    out = np.empty((count, system.n_filters) + system.shape, system.complex_dtype)
+    for start in range(0, count, batch_size):
+        chunk = batch[start:start + batch_size]
+        b = chunk.shape[0]
+        plans = _fft.get_plans(system.transform_shape, b, system.complex_dtype, threads)
+        # products doubles as the input of a forward FFT of the whole chunk.
+        for i, image in enumerate(chunk):
+            plans.products[i] = system.pad(image - image.mean())
+        spectra = np.fft.fft2(plans.products, axes=(1, 2)).astype(system.complex_dtype)
+        for k in range(system.n_filters):
+            np.multiply(spectra, filters[k], out=plans.products)
+            out[start:start + b, k] = system.crop(plans.inverse())
+    return out

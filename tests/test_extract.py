@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+
+import shearfeat as sf
+
+
+@pytest.fixture(scope="module")
+def batch():
+    rng = np.random.default_rng(4)
+    images = rng.random((5, 40, 48)).astype(np.float32)
+    images[:, :, 24:] += 1.0
+    images[2] = 0.0                                   # a flat image among them
+    return images
+
+
+def test_measures_equal_per_image_calls(batch):
+    stack = sf.extract(batch, features=("edges", "ridges"))
+    names = sf.feature_names(("edges", "ridges"))
+    assert stack.shape == (5, len(names), 40, 48) and stack.dtype == np.float32
+    assert names == ("edges", "edges_cos2", "edges_sin2",
+                     "ridges", "ridges_cos2", "ridges_sin2", "ridges_width")
+    for b, image in enumerate(batch):
+        e = sf.edges(image)
+        r = sf.ridges(image)
+        np.testing.assert_array_equal(stack[b, 0], e.measure)
+        angle = np.radians(2 * e.orientation.astype(np.float64))
+        np.testing.assert_allclose(stack[b, 1], np.nan_to_num(np.cos(angle)), atol=1e-6)
+        np.testing.assert_allclose(stack[b, 2], np.nan_to_num(np.sin(angle)), atol=1e-6)
+        np.testing.assert_array_equal(stack[b, 3], r.measure)
+        np.testing.assert_array_equal(stack[b, 6], r.width)
+    assert not stack[2].any()                         # flat: zeros, no NaN
+    assert np.isfinite(stack).all()
+
+
+def test_orientation_channels_are_continuous_across_180_degrees():
+    image = np.zeros((48, 48), np.float32)
+    image[:, 24:] = 1                                 # vertical edge: 0 or 180 degrees
+    stack = sf.extract(image, features="edges")
+    assert stack.shape == (1, 3, 48, 48)
+    assert stack[0, 1, 24, 23] == pytest.approx(1.0, abs=1e-4)
+    assert stack[0, 2, 24, 23] == pytest.approx(0.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("kind,preset,k", [("edge", "small", 20), ("ridge", "small", 40),
+                                           ("edge", "default", 70)])
+def test_coefficients_equal_transform(batch, kind, preset, k):
+    coefficients = sf.extract(batch[:3], features="coefficients", preset=preset, kind=kind)
+    assert coefficients.shape == (3, k, 40, 48) and coefficients.dtype == np.complex64
+    system = sf.ShearletSystem((40, 48), kind, preset=preset)
+    for b in range(3):
+        expected = system.transform(batch[b])
+        scale = np.abs(expected).max() + 1e-12
+        np.testing.assert_allclose(coefficients[b], expected, atol=2e-5 * scale)
+
+
+def test_batch_sizes_and_threads_agree(batch):
+    reference = sf.extract(batch, features="coefficients", preset="small")
+    for batch_size in (1, 2, 7):
+        np.testing.assert_allclose(
+            sf.extract(batch, features="coefficients", preset="small",
+                       batch_size=batch_size), reference, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        sf.extract(batch, features="coefficients", preset="small", threads=1), reference,
+        atol=1e-6)
+    np.testing.assert_allclose(sf.extract(batch, features="edges", threads=1),
+                               sf.extract(batch, features="edges", threads=2), atol=1e-6)
+
+
+def test_iterators_are_consumed_once(batch):
+    consumed = []
+
+    def images():
+        for image in batch:
+            consumed.append(1)
+            yield image
+    stack = sf.extract(images(), features="edges")
+    assert len(consumed) == 5
+    np.testing.assert_array_equal(stack, sf.extract(batch, features="edges"))
+    np.testing.assert_array_equal(sf.extract(list(batch), features="edges"), stack)
+
+
+@pytest.mark.parametrize("images,error,message", [
+    ([np.zeros((8, 8)), np.zeros((8, 9))], ValueError, "group the images by shape"),
+    ([], ValueError, "empty"),
+    (np.zeros((0, 8, 8)), ValueError, "empty"),
+    (np.zeros((2, 2, 8, 8)), ValueError, "sequence of"),
+    (5, TypeError, "iterable of images"),
+    ([np.zeros((8, 8)), np.full((8, 8), np.nan)], ValueError, r"images\[1\] contains"),
+])
+def test_bad_images(images, error, message):
+    with pytest.raises(error, match=message):
+        sf.extract(images, features="edges")
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(features=("edges", "blobz")), "valid names"),
+    (dict(features=()), "valid names"),
+    (dict(features=("edges", "coefficients")), "cannot be combined"),
+    (dict(features=("edges", "edges")), "must not repeat"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(kind="blob"), "kind must be one of"),
+    (dict(mode="wrap"), "mode must be one of"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sf.extract(np.zeros((8, 8)), **kwargs)
