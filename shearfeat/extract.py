@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 
 import numpy as np
@@ -142,13 +143,15 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
         return _coefficients(batch, kind, preset, mode, batch_size, threads, params)
     out = np.zeros((batch.shape[0], len(feature_names(features))) + batch.shape[1:],
                    np.float32)
-    for b, image in enumerate(batch):
+    # Several images at once, one thread each, rather than splitting small images' rows.
+    per_image = 1 if batch.shape[0] > 1 else threads
+    workers = min(threads, batch.shape[0])
+
+    def fill(b):
         channel = 0
         for feature in features:
-            if feature == "edges":
-                result = edges(image, preset=preset, mode=mode, threads=threads, **params)
-            else:
-                result = ridges(image, preset=preset, mode=mode, threads=threads, **params)
+            measure = edges if feature == "edges" else ridges
+            result = measure(batch[b], preset=preset, mode=mode, threads=per_image, **params)
             out[b, channel] = result.measure
             angle = np.radians(2.0 * result.orientation.astype(np.float64))
             out[b, channel + 1] = np.nan_to_num(np.cos(angle))
@@ -156,6 +159,13 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
             if feature == "ridges":
                 out[b, channel + 3] = result.width
             channel += len(CHANNELS[feature])
+
+    if workers <= 1:
+        for b in range(batch.shape[0]):
+            fill(b)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(fill, range(batch.shape[0])))
     return out
 
 
