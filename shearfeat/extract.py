@@ -64,9 +64,14 @@ def _as_batch(images):
         if images.ndim == 3:
             if images.shape[0] == 0:
                 raise ValueError("images is empty (shape {})".format(images.shape))
+            # The checks of as_image, once for the whole block: the first image carries
+            # the type checks, the finiteness check covers all of them.
             first = as_image(images[0], name="images[0]")
-            return np.stack([first] + [as_image(im, name=f"images[{i}]").astype(first.dtype)
-                                       for i, im in enumerate(images[1:], 1)])
+            block = np.ascontiguousarray(images, dtype=first.dtype)
+            if not np.isfinite(block).all():
+                bad = int(np.argmin(np.isfinite(block).all(axis=(1, 2))))
+                as_image(images[bad], name=f"images[{bad}]")      # raises, naming it
+            return block
         raise ValueError(f"images must be (M, N), (B, M, N) or a sequence of (M, N) "
                          f"images, got an array of shape {images.shape}")
     try:
@@ -184,10 +189,11 @@ def _coefficients(batch, kind, preset, mode, batch_size, threads, params):
         chunk = batch[start:start + batch_size]
         b = chunk.shape[0]
         plans = _fft.get_plans(system.transform_shape, b, system.complex_dtype, threads)
-        # products doubles as the input of a forward FFT of the whole chunk.
-        for i, image in enumerate(chunk):
-            plans.products[i] = system.pad(image - image.mean())
-        spectra = np.fft.fft2(plans.products, axes=(1, 2)).astype(system.complex_dtype)
+        centred = chunk - chunk.mean(axis=(1, 2), keepdims=True, dtype=np.float64)
+        if system.mode == "reflect":
+            centred = np.pad(centred, ((0, 0),) + system.padding, mode="symmetric")
+        spectra = np.fft.fft2(centred.astype(chunk.dtype), axes=(1, 2)).astype(
+            system.complex_dtype, copy=False)
         for k in range(system.n_filters):
             np.multiply(spectra, filters[k], out=plans.products)
             out[start:start + b, k] = system.crop(plans.inverse())
