@@ -315,6 +315,84 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset,
     _run(ctx, "ridges", images, output, fmt, force, quiet, jobs, thin, overlay, compute)
 
 
+@cli.command("extract")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The .npz file to write.")
+@click.option("--features", default="edges,ridges", show_default=True,
+              help="Comma-separated measures (edges, ridges), or 'coefficients'.")
+@click.option("--preset", type=click.Choice(("default", "coshrem", "small")),
+              default="default", show_default=True, help="Shearlet parameter set.")
+@click.option("--mode", type=click.Choice(("reflect", "periodic")), default="reflect",
+              show_default=True, help="Border handling.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads (default: $SHEARFEAT_NUM_THREADS or all cores).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.pass_context
+def extract_command(ctx, inputs, output, features, preset, mode, threads, force, quiet):
+    """Feature stack of many images of one shape, in one .npz file.
+
+    The file holds `features` (B, C, M, N) float32 (or `coefficients` (B, K, M, N)
+    complex64), the channel `names` and the input `files` in order.
+
+    \b
+    Example:
+      shearfeat extract scans/ -o features.npz --features edges,ridges
+    """
+    import numpy as np
+
+    import shearfeat
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} exists; pass --force to overwrite it")
+    if not output.parent.exists():
+        raise click.UsageError(f"-o {output}: folder {output.parent} does not exist")
+    chosen = tuple(f.strip() for f in features.split(",") if f.strip())
+    if chosen == ("coefficients",):
+        chosen = "coefficients"
+    files, problems = _expand(inputs)
+    for path, problem in problems:
+        click.echo(f"shearfeat extract: {path}: {problem}", err=True)
+    if not files:
+        raise click.UsageError("no image to process")
+    images = []
+    for path in files:
+        try:
+            images.append(_as_grey(_read(path)))
+        except Exception as exc:
+            if ctx.obj["debug"]:
+                raise
+            raise click.ClickException(f"{path}: {exc}") from None
+    shapes = {}
+    for path, image in zip(files, images):
+        shapes.setdefault(image.shape, []).append(path.name)
+    if len(shapes) > 1:
+        listing = "; ".join(f"{shape[0]}x{shape[1]}: {', '.join(names[:3])}"
+                            + (" ..." if len(names) > 3 else "")
+                            for shape, names in shapes.items())
+        raise click.ClickException("the images have different shapes (" + listing +
+                                   "); extract them in groups of one shape")
+    try:
+        stack = shearfeat.extract(images, features=chosen, preset=preset, mode=mode,
+                                  threads=threads)
+        names = (np.array([], dtype=str) if chosen == "coefficients"
+                 else np.array(shearfeat.feature_names(chosen)))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--features") from None
+    key = "coefficients" if chosen == "coefficients" else "features"
+
+    def write(tmp):
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **{key: stack, "names": names,
+                                "files": np.array([str(f) for f in files])})
+    _write_atomic(output, write)
+    if not quiet:
+        click.echo(f"wrote {output}: {key} {stack.shape} {stack.dtype} from "
+                   f"{len(files)} image(s)")
+    if problems:
+        ctx.exit(1)
+
+
 @cli.command()
 @click.option("--shape", nargs=2, type=click.IntRange(min=3), default=(512, 512),
               show_default=True, help="Image shape ROWS COLS.")

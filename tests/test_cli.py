@@ -215,3 +215,33 @@ def test_readme_figure_script_runs(tmp_path):
     subprocess.run([sys.executable, os.path.join(root, "docs", "make_readme_figure.py"),
                     str(out)], check=True, capture_output=True)
     assert iio.imread(out).shape == (256, 776, 3)
+
+
+def test_extract_command(step_png, tmp_path):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(step_png, folder / f"s{i}.png")
+    out = tmp_path / "features.npz"
+    result = run("extract", folder, "-o", out, "--features", "edges,ridges")
+    assert result.exit_code == 0, result.output
+    with np.load(out) as data:
+        assert data["features"].shape == (3, 7, 48, 64)
+        assert list(data["names"])[:3] == ["edges", "edges_cos2", "edges_sin2"]
+        assert [p.rsplit("/", 1)[-1] for p in data["files"]] == ["s0.png", "s1.png", "s2.png"]
+    result = run("extract", folder, "-o", out, "--features", "coefficients",
+                 "--preset", "small", "--force")
+    assert result.exit_code == 0, result.output
+    with np.load(out) as data:
+        assert data["coefficients"].shape == (3, 20, 48, 64)
+    assert run("extract", folder, "-o", out).exit_code == 2            # exists, no --force
+
+
+def test_extract_command_errors(step_png, tmp_path):
+    iio.imwrite(tmp_path / "other.png", np.zeros((20, 30), np.uint8))
+    result = run("extract", step_png, tmp_path / "other.png", "-o", tmp_path / "f.npz")
+    assert result.exit_code == 1 and "different shapes" in result.output
+    assert "48x64: step.png" in result.output
+    result = run("extract", step_png, "-o", tmp_path / "f.npz", "--features", "blobz")
+    assert result.exit_code == 2 and "valid names" in result.output
+    assert not (tmp_path / "f.npz").exists()
