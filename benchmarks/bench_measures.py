@@ -1,7 +1,7 @@
-"""Time edges and ridges against the FFT floor on the 512 x 512 camera image.
+"""Time edges, ridges and blobs against the FFT floor on the 512 x 512 camera image.
 
 The FFT floor is what any FFT implementation of the transform must pay: one forward FFT
-and K inverse FFTs (K = 70 for edges, 140 for ridges), with the same planned pyFFTW
+and K inverse FFTs (K = 70 for edges, 140 for ridges, 88 for blobs), with the same planned pyFFTW
 transforms at the size the transform really uses (the image in ``periodic`` mode, the
 padded image in ``reflect`` mode).  Ratios measured in one run are what to compare; the
 machine is shared and absolute times are noisy.
@@ -36,19 +36,20 @@ def timed(func, repeat):
 
 
 def fft_floor(system, threads, repeat):
-    """1 forward + K inverse FFTs with the measure's own plans (same batch size)."""
+    """1 forward + K inverse FFTs with the measure's own plans (same batch size; K need
+    not be a multiple of it, so the batched inverse is timed and scaled by K / batch)."""
     batch = system._pairs.shape[1]
     plans = _fft.get_plans(system.transform_shape, batch, system.complex_dtype, threads)
     rng = np.random.default_rng(0)
     plans.image[...] = rng.random(system.transform_shape)
     plans.products[...] = rng.random(plans.products.shape)
-    executes = system.n_filters // batch
+    executes = system.n_filters / batch
+    forward = timed(plans.forward, repeat)
 
-    def run():
-        plans.forward()
-        for _ in range(executes):
+    def inverse():
+        for _ in range(4):
             plans.inverse()
-    return timed(run, repeat)
+    return forward + timed(inverse, repeat) / 4 * executes
 
 
 def main():
@@ -61,7 +62,7 @@ def main():
           f"{cores} cores; FFT effort {_fft.default_effort()}")
 
     print("\nconstruction (cold, seconds)")
-    for kind in ("edge", "ridge"):
+    for kind in ("edge", "ridge", "blob"):
         for mode in ("periodic", "reflect"):
             start = time.perf_counter()
             system = sf.ShearletSystem(image.shape, kind, mode=mode)
@@ -73,7 +74,8 @@ def main():
     print("\nmeasure time vs FFT floor (median of %d, milliseconds)" % args.repeat)
     print(f"  {'measure':7s} {'mode':8s} {'thr':>3s} {'size':>10s} {'measure':>9s} "
           f"{'floor':>8s} {'ratio':>6s}")
-    for name, func, kind in (("edges", sf.edges, "edge"), ("ridges", sf.ridges, "ridge")):
+    for name, func, kind in (("edges", sf.edges, "edge"), ("ridges", sf.ridges, "ridge"),
+                             ("blobs", sf.blobs, "blob")):
         for mode in ("periodic", "reflect"):
             system = cached_system(image.shape, kind, mode=mode)
             for threads in sorted({1, cores}):
@@ -90,8 +92,13 @@ def main():
             ("canny(sigma=2)", lambda: feature.canny(image, sigma=2)),
             ("sato(sigmas 1..4, black_ridges)", lambda: filters.sato(image, sigmas=range(1, 5))),
             ("frangi(sigmas 1..4)", lambda: filters.frangi(image, sigmas=range(1, 5))),
+            ("blob_log(sigma 1.4..23, 9 sigmas)", lambda: feature.blob_log(
+                image / 255, min_sigma=1.4, max_sigma=23, num_sigma=9, threshold=0.05)),
+            ("blob_dog(sigma 1.4..23)", lambda: feature.blob_dog(
+                image / 255, min_sigma=1.4, max_sigma=23, threshold=0.05)),
             ("shearfeat.edges (reflect)", lambda: sf.edges(image, threads=1)),
-            ("shearfeat.ridges (reflect)", lambda: sf.ridges(image, threads=1))):
+            ("shearfeat.ridges (reflect)", lambda: sf.ridges(image, threads=1)),
+            ("shearfeat.blobs (reflect, 4-64 px)", lambda: sf.blobs(image, threads=1))):
         seconds = timed(func, args.repeat)
         print(f"  {label:34s} {seconds * 1e3:8.1f} ms  ({seconds / edge_floor:.2f} x the "
               f"edge FFT floor)")

@@ -19,7 +19,7 @@ FORMATS = ("png", "tiff", "npy", "npz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm",
                   ".ppm")
 #: Our own outputs carry these in their names; folders are read without them.
-OUTPUT_MARKS = (".edges.", ".ridges.")
+OUTPUT_MARKS = (".edges.", ".ridges.", ".blobs.")
 
 
 def _version():
@@ -35,17 +35,19 @@ def _version():
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
 def cli(ctx, debug):
-    """Edges and ridges of images with complex shearlets (CoShREM).
+    """Edges, ridges and blobs of images with complex shearlets (CoShREM, SymFD).
 
     \b
     Example:
       shearfeat edges photo.png            # writes photo.edges.png
       shearfeat ridges scan.tif --polarity dark --format tiff
+      shearfeat blobs cells.png --csv cells.csv --overlay
     """
     ctx.obj = {"debug": debug}
 
 
 def _common_options(func):
+    """Options every measure command takes."""
     options = [
         click.option("-o", "--output", type=click.Path(path_type=Path),
                      help="Output file (one input) or existing folder (several inputs). "
@@ -55,12 +57,9 @@ def _common_options(func):
                      help="png: the measure as 8-bit grey; tiff: the measure as float32; "
                           "npy: the fields stacked (measure first); npz: every field by "
                           "name."),
-        click.option("--thin", "thin", is_flag=True,
-                     help="Write the one-pixel-wide binary map (shearfeat.thin) instead of "
-                          "the measure."),
         click.option("--overlay", is_flag=True,
                      help="Write a colour PNG of the result over the image: orientation as "
-                          "hue, strength as opacity."),
+                          "hue and strength as opacity (edges, ridges), circles (blobs)."),
         click.option("--force", is_flag=True, help="Overwrite existing output files."),
         click.option("--min-contrast", type=float, default=None,
                      help="Minimal contrast in intensity units (default: a fixed "
@@ -69,8 +68,6 @@ def _common_options(func):
                      default="default", show_default=True, help="Shearlet parameter set."),
         click.option("--mode", type=click.Choice(("reflect", "periodic")), default="reflect",
                      show_default=True, help="Border handling."),
-        click.option("--pivot-scales", type=click.Choice(("all", "lowest", "highest")),
-                     default="all", show_default=True, help="Scales the pivot is chosen from."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Images processed at once."),
         click.option("--threads", type=click.IntRange(min=1), default=None,
@@ -78,6 +75,20 @@ def _common_options(func):
         click.option("-q", "--quiet", is_flag=True,
                      help="Print nothing but errors (no progress bar)."),
         click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path)),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _line_options(func):
+    """Options of the measures of lines (edges, ridges)."""
+    options = [
+        click.option("--thin", "thin", is_flag=True,
+                     help="Write the one-pixel-wide binary map (shearfeat.thin) instead of "
+                          "the measure."),
+        click.option("--pivot-scales", type=click.Choice(("all", "lowest", "highest")),
+                     default="all", show_default=True, help="Scales the pivot is chosen from."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -202,8 +213,14 @@ def _as_grey(image):
     return as_image(np.asarray(image), as_gray=True)
 
 
-def _run(ctx, measure, images, output, fmt, force, quiet, jobs, thin, overlay, compute):
-    """Process every input; report failures on stderr and exit 1 if any failed."""
+def _run(ctx, measure, images, output, fmt, force, quiet, jobs, thin, overlay, compute,
+         draw=None, extra_outputs=()):
+    """Process every input; report failures on stderr and exit 1 if any failed.
+
+    ``compute(image, path) -> fields``; ``draw(grey, fields) -> RGB`` makes the overlay
+    (default: orientation as hue).  ``extra_outputs``: other files the command writes
+    at the end, checked for ``--force`` before any work.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     debug = ctx.obj["debug"]
@@ -223,11 +240,18 @@ def _run(ctx, measure, images, output, fmt, force, quiet, jobs, thin, overlay, c
         targets.append(target)
     if output is not None and len(files) == 1 and not output.parent.exists():
         raise click.UsageError(f"-o {output}: folder {output.parent} does not exist")
+    for extra in extra_outputs:
+        if extra.exists() and not force:
+            raise click.UsageError(f"{extra} exists; pass --force to overwrite it")
+        if not extra.parent.exists():
+            raise click.UsageError(f"{extra}: folder {extra.parent} does not exist")
 
     def process(image_path, target):
         image = _read(image_path)
-        fields = compute(image)
-        if overlay:
+        fields = compute(image, image_path)
+        if overlay and draw is not None:
+            fields = {"overlay": draw(_as_grey(image), fields)}
+        elif overlay:
             strength = fields.get("thin", fields["measure"])
             fields = {"overlay": _overlay(_as_grey(image), strength, fields["orientation"])}
         elif thin:
@@ -259,12 +283,12 @@ def _run(ctx, measure, images, output, fmt, force, quiet, jobs, thin, overlay, c
     if show_bar:
         click.echo(f"wrote {len(files) - failed + len(problems)} of {len(files)} "
                    f"file(s)")
-    if failed:
-        ctx.exit(1)
+    return failed
 
 
 @cli.command()
 @_common_options
+@_line_options
 @click.pass_context
 def edges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, mode,
           pivot_scales, jobs, threads, quiet):
@@ -276,7 +300,7 @@ def edges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, 
     """
     per_image = threads or (1 if jobs > 1 else None)
 
-    def compute(image):
+    def compute(image, path):
         import shearfeat
         result = shearfeat.edges(image, min_contrast=min_contrast, preset=preset, mode=mode,
                                  pivot_scales=pivot_scales, threads=per_image, as_gray=True)
@@ -284,11 +308,13 @@ def edges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, 
         if thin:
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
-    _run(ctx, "edges", images, output, fmt, force, quiet, jobs, thin, overlay, compute)
+    if _run(ctx, "edges", images, output, fmt, force, quiet, jobs, thin, overlay, compute):
+        ctx.exit(1)
 
 
 @cli.command()
 @_common_options
+@_line_options
 @click.option("--polarity", type=click.Choice(("bright", "dark", "both")), default="bright",
               show_default=True, help="Ridges brighter or darker than their surroundings.")
 @click.pass_context
@@ -302,7 +328,7 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset,
     """
     per_image = threads or (1 if jobs > 1 else None)
 
-    def compute(image):
+    def compute(image, path):
         import shearfeat
         result = shearfeat.ridges(image, polarity=polarity, min_contrast=min_contrast,
                                   preset=preset, mode=mode, pivot_scales=pivot_scales,
@@ -312,7 +338,95 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset,
         if thin:
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
-    _run(ctx, "ridges", images, output, fmt, force, quiet, jobs, thin, overlay, compute)
+    if _run(ctx, "ridges", images, output, fmt, force, quiet, jobs, thin, overlay, compute):
+        ctx.exit(1)
+
+
+def _draw_blobs(grey, fields):
+    """RGB uint8: the grey image with a circle around every detected blob."""
+    import numpy as np
+    from skimage.draw import circle_perimeter
+    span = grey.max() - grey.min()
+    grey = (grey - grey.min()) / span if span > 0 else np.zeros_like(grey)
+    rgb = np.repeat(np.round(grey * 255).astype(np.uint8)[..., None], 3, axis=-1)
+    colours = {True: (255, 60, 0), False: (0, 160, 255)}          # bright, dark
+    for (row, col, diameter), height in zip(fields["blobs"], fields["blob_heights"]):
+        rr, cc = circle_perimeter(int(round(row)), int(round(col)),
+                                  max(1, int(round(diameter / 2))), shape=grey.shape)
+        rgb[rr, cc] = colours[bool(height > 0)]
+    return rgb
+
+
+@cli.command()
+@_common_options
+@click.option("--polarity", type=click.Choice(("bright", "dark", "both")), default="bright",
+              show_default=True, help="Blobs brighter or darker than their surroundings.")
+@click.option("--min-diameter", type=click.FloatRange(min=2), default=None,
+              help="Smallest blob diameter in pixels (default 4).")
+@click.option("--max-diameter", type=click.FloatRange(min=2), default=None,
+              help="Largest blob diameter in pixels (default 64).")
+@click.option("--threshold", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="Detection threshold on the measure (default 0.3).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write every detected blob to this CSV file: "
+                                 "file,row,col,diameter,strength,height.")
+@click.pass_context
+def blobs(ctx, images, output, fmt, overlay, force, min_contrast, preset, mode, jobs,
+          threads, quiet, polarity, min_diameter, max_diameter, threshold, csv_path):
+    """Blob measure of IMAGES; detected blobs as circles (--overlay) or rows (--csv).
+
+    \b
+    Example:
+      shearfeat blobs cells.png --csv cells.csv   # writes cells.blobs.png and the CSV
+    """
+    import threading
+
+    from shearfeat.blobs import DETECT_THRESHOLD
+    per_image = threads or (1 if jobs > 1 else None)
+    if min_diameter is not None and max_diameter is not None and min_diameter > max_diameter:
+        raise click.BadParameter(f"{min_diameter} is larger than --max-diameter "
+                                 f"{max_diameter}", param_hint="--min-diameter")
+    threshold = DETECT_THRESHOLD if threshold is None else threshold
+    rows, lock = [], threading.Lock()
+
+    def compute(image, path):
+        import numpy as np
+
+        import shearfeat
+        result = shearfeat.blobs(image, polarity=polarity, min_contrast=min_contrast,
+                                 min_diameter=min_diameter, max_diameter=max_diameter,
+                                 preset=preset, mode=mode, threads=per_image, as_gray=True)
+        found, strength = result.detect(threshold, with_strength=True)
+        centre = np.clip(found[:, :2].round().astype(int), 0,
+                         np.array(result.height.shape) - 1)
+        heights = result.height[centre[:, 0], centre[:, 1]].astype(float)
+        with lock:
+            rows.extend((str(path), *blob, s, h) for blob, s, h in zip(found, strength,
+                                                                      heights))
+        fields = {"measure": result.measure, "diameter": result.diameter,
+                  "height": result.height}
+        if fmt != "npy":        # npy is a stack of maps; the table goes to npz and csv
+            fields.update(blobs=found, blob_strengths=strength, blob_heights=heights)
+        return fields
+
+    failed = _run(ctx, "blobs", images, output, fmt, force, quiet, jobs, False, overlay,
+                  compute, draw=_draw_blobs,
+                  extra_outputs=(csv_path,) if csv_path else ())
+    if csv_path is not None:
+        import csv
+        rows.sort(key=lambda row: row[0])          # jobs finish in any order
+
+        def write(tmp):
+            with open(tmp, "w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["file", "row", "col", "diameter", "strength", "height"])
+                for row in rows:
+                    writer.writerow([row[0]] + [f"{v:.6g}" for v in row[1:]])
+        _write_atomic(csv_path, write)
+        if not quiet:
+            click.echo(f"wrote {csv_path}: {len(rows)} blob(s)")
+    if failed:
+        ctx.exit(1)
 
 
 @cli.command("extract")
@@ -396,7 +510,7 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
 @cli.command()
 @click.option("--shape", nargs=2, type=click.IntRange(min=3), default=(512, 512),
               show_default=True, help="Image shape ROWS COLS.")
-@click.option("--kind", type=click.Choice(("edge", "ridge")), default="edge",
+@click.option("--kind", type=click.Choice(("edge", "ridge", "blob")), default="edge",
               show_default=True)
 @click.option("--preset", type=click.Choice(("default", "coshrem", "small")),
               default="default", show_default=True)
@@ -413,15 +527,21 @@ def info(shape, kind, preset, mode):
     import shearfeat
     system = shearfeat.ShearletSystem(tuple(shape), kind, preset=preset, mode=mode)
     p = system.params
-    angles = np.unique(np.round(system.orientation_table.tangent_angle, 1))
+    angles = np.unique(np.round(system.angles, 1))
     click.echo(f"kind {kind}, preset {preset}, mode {mode}")
     click.echo(f"image shape {tuple(shape)}, transform shape {system.transform_shape}")
     click.echo(f"filters K = {system.n_filters}: {system.n_scales} scales x "
                f"{system.n_orientations} orientations" + (" x 2 (on/off origin)"
                                                           if kind == "ridge" else ""))
-    click.echo(f"wavelet width {p.wavelet_width:.2f} px, gaussian width "
-               f"{p.gaussian_width:.2f} px, alpha {p.alpha}, "
-               f"{p.scales_per_octave:g} scales per octave")
+    if kind == "blob":
+        click.echo(f"blob diameters {p.min_diameter:g}-{p.max_diameter:g} px, "
+                   f"{p.scales_per_octave:g} scales per octave; scales answer to (px): "
+                   + ", ".join(f"{d:.1f}" for d in system.blob_diameters)
+                   + " (the first and last are guards)")
+    else:
+        click.echo(f"wavelet width {p.wavelet_width:.2f} px, gaussian width "
+                   f"{p.gaussian_width:.2f} px, alpha {p.alpha}, "
+                   f"{p.scales_per_octave:g} scales per octave")
     click.echo("tangent angles (deg): " + ", ".join(f"{a:g}" for a in angles))
     if system.ridge_widths is not None:
         d = system.measure_offset
@@ -440,7 +560,7 @@ def info(shape, kind, preset, mode):
               help="Folder for the results (created if needed).")
 @click.pass_context
 def demo(ctx, output):
-    """Run edges and ridges on scikit-image's camera image; nothing to prepare.
+    """Run edges, ridges and blobs on scikit-image's camera image; nothing to prepare.
 
     \b
     Example:
@@ -460,6 +580,7 @@ def demo(ctx, output):
     ctx.invoke(edges, images=(source,), force=True, overlay=True)
     ctx.invoke(ridges, images=(source,), force=True, polarity="dark")
     ctx.invoke(ridges, images=(source,), force=True, polarity="dark", overlay=True)
+    ctx.invoke(blobs, images=(source,), force=True, polarity="dark", overlay=True)
 
 
 def main(argv=None):

@@ -5,15 +5,18 @@ The public API:
 * :class:`ShearletSystem`: a bank of complex shearlet filters and its transform;
 * :func:`edges` and :func:`ridges`: the CoShREM measures, with orientation, width and
   height;
+* :func:`blobs`: the SymFD blob measure, with diameter and height, and
+  :meth:`BlobResult.detect`;
 * :func:`thin`: one-pixel-wide binary edges and ridge centre lines;
 * :func:`extract` and :func:`feature_names`: feature stacks of many images;
 * :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
 """
 
-from ._params import PRESETS, ShearletParams
+from ._params import PRESETS, BlobParams, ShearletParams
 from ._system import ShearletSystem, cache_info, clear_cache
 from .edges import EdgeResult, edges
 from .ridges import RidgeResult, ridges
+from .blobs import BlobResult, blobs
 from ._thin import thin
 from .extract import extract, feature_names
 
@@ -26,11 +29,14 @@ def presets():
 
 
 __all__ = [
+    "BlobParams",
+    "BlobResult",
     "EdgeResult",
     "RidgeResult",
     "ShearletParams",
     "ShearletSystem",
     "__version__",
+    "blobs",
     "cache_info",
     "clear_cache",
     "edges",

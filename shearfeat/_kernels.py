@@ -418,3 +418,165 @@ def nonmax_suppress(measure, orientation, out, r0, r1):
             ahead = _bilinear(measure, r + dr, c + dc)
             behind = _bilinear(measure, r - dr, c - dc)
             out[r, c] = m > ahead and m >= behind
+
+
+@njit(**_OPTIONS)
+def blob_update(coeffs, s, stack, odd_max, r0, r1):
+    """Fold the maps of blob scale ``s`` into the state.
+
+    ``coeffs`` holds ``even_r + i odd_r`` for the ``R`` even rotations, then
+    ``odd + i odd`` pairs of the other ``R`` rotations (see ShearletSystem).  Writes the
+    even responses to ``stack[s, r]`` and the largest odd magnitude to ``odd_max[s]``.
+    """
+    n_even = stack.shape[1]
+    n_maps = coeffs.shape[0]
+    n_cols = coeffs.shape[2]
+    for r in range(r0, r1):
+        out = odd_max[s, r]
+        for c in range(n_cols):
+            out[c] = 0.0
+        for k in range(n_maps):
+            row = coeffs[k, r]
+            if k < n_even:
+                even = stack[s, k, r]
+                for c in range(n_cols):
+                    z = row[c]
+                    even[c] = z.real
+                    out[c] = max(out[c], abs(z.imag))
+            else:
+                for c in range(n_cols):
+                    z = row[c]
+                    out[c] = max(out[c], max(abs(z.real), abs(z.imag)))
+
+
+@njit(**_OPTIONS)
+def _table(values, delta0, steps, delta):
+    """Linear interpolation in a table sampled every 1/steps from delta0; 0 outside."""
+    x = (delta - delta0) * steps
+    if not (x >= 0.0 and x < values.size - 1):
+        return 0.0
+    i = int(x)
+    t = x - i
+    return values[i] * (1.0 - t) + values[i + 1] * t
+
+
+@njit(**_OPTIONS)
+def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo,
+                diameter0, keep, measure, diameter, height, r0, r1):
+    """The SymFD blob measure from the even responses of every scale and rotation and the
+    largest odd response of every scale.
+
+    Pivot: the largest even magnitude on the scales between the guards.  Its fractional
+    scale ``t0`` comes from a parabola through the pivot rotation's responses at the
+    neighbouring scales, calibrated on disks (``cal_p -> cal_u``); a disk of that size
+    gives ``response(s - t0)`` at scale ``s``.  ``keep``: 1 bright, -1 dark, 0 both.
+    """
+    n_s, n_r = stack.shape[0], stack.shape[1]
+    n_cols = stack.shape[3]
+    for r in range(r0, r1):
+        for c in range(n_cols):
+            best = 0.0
+            bs = -1
+            br = 0
+            for s in range(1, n_s - 1):
+                for q in range(n_r):
+                    v = abs(stack[s, q, r, c])
+                    if v > best:
+                        best = v
+                        bs = s
+                        br = q
+            measure[r, c] = 0.0
+            diameter[r, c] = 0.0
+            height[r, c] = 0.0
+            if bs < 0:
+                continue
+            pivot = stack[bs, br, r, c]
+            sign = 1.0 if pivot > 0.0 else -1.0
+            if (keep > 0 and sign < 0.0) or (keep < 0 and sign > 0.0):
+                continue
+            left = sign * stack[bs - 1, br, r, c]
+            right = sign * stack[bs + 1, br, r, c]
+            curve = left - 2.0 * best + right
+            p = 0.0
+            if curve < 0.0:
+                p = (left - right) / (2.0 * curve)
+            p = min(max(p, cal_p[0]), cal_p[-1])
+            u = np.interp(p, cal_p, cal_u)
+            t0 = bs + u
+            h = pivot / _table(response, delta0, steps, bs - t0)
+            numerator = 0.0
+            denominator = 0.0
+            for s in range(n_s):
+                e = _table(response, delta0, steps, s - t0)
+                lo = stack[s, 0, r, c]
+                hi = lo
+                for q in range(1, n_r):
+                    v = stack[s, q, r, c]
+                    lo = min(lo, v)
+                    hi = max(hi, v)
+                # The blob must answer with the sign a disk would give, in every rotation.
+                agree = lo if sign * e >= 0.0 else -hi
+                # Each scale counts as much as a disk of this size answers there: scales
+                # far from the blob's size see only its surroundings.
+                w = abs(e)
+                numerator += w * (agree - odd_max[s, r, c] - beta * w)
+                denominator += w * max(abs(stack[s, br, r, c]), abs(h * e))
+            if numerator > 0.0 and denominator > 0.0:
+                measure[r, c] = numerator / denominator
+                diameter[r, c] = diameter0 * 2.0 ** (-t0 / spo)
+                height[r, c] = h
+
+
+@njit(**_OPTIONS)
+def blob_pair_spectrum(freq_r, freq_c, cos_t, sin_t, a, even_gain, odd_gain, out, r0, r1):
+    """The pair spectra of one blob scale (see ``ShearletSystem._build_blob_pairs``).
+
+    Rotation ``r`` of ``R = cos_t.size`` has frequency coordinates ``u`` along
+    ``(cos_t[r], sin_t[r])`` and ``v`` across it; the rotation a quarter turn further has
+    ``(v, -u)``.  With ``eu = exp(-(a u)**2 / 2)`` (and ``ev`` alike), the even molecule is
+    ``even_gain (a u)**2 (a v)**2 eu ev`` and the odd partner of scale ``2 a`` is
+    ``i sign(u) odd_gain (2 a u)**2 (eu ev)**4``: two exponentials give all three maps.
+    Gains include 1/(M N); values below 1e-30 are flushed to zero, and so are the
+    Nyquist row and column of even-length axes (where a rotated filter cannot be
+    symmetric).
+    """
+    n_rot = cos_t.size
+    n_rows = freq_r.size
+    n_cols = freq_c.size
+    for row in range(r0, r1):
+        wr = freq_r[row]
+        for col in range(n_cols):
+            wc = freq_c[col]
+            if (n_rows % 2 == 0 and row == n_rows // 2) or (n_cols % 2 == 0
+                                                             and col == n_cols // 2):
+                for k in range(out.shape[0]):
+                    out[k, row, col] = 0.0
+                continue
+            for q in range(n_rot):
+                u = a * (cos_t[q] * wr + sin_t[q] * wc)
+                v = a * (-sin_t[q] * wr + cos_t[q] * wc)
+                uu = u * u
+                vv = v * v
+                g = math.exp(-0.5 * (uu + vv))
+                even = even_gain * uu * vv * g
+                g2 = g * g
+                g4 = g2 * g2
+                odd_u = odd_gain * 4.0 * uu * g4
+                odd_v = odd_gain * 4.0 * vv * g4
+                if u < 0.0:
+                    odd_u = -odd_u
+                elif u == 0.0:
+                    odd_u = 0.0
+                if v < 0.0:
+                    odd_v = -odd_v
+                elif v == 0.0:
+                    odd_v = 0.0
+                # even + i * (i odd_u) on the first half; the second half's odd partners
+                # (i odd_v each) are packed two to a spectrum.
+                re = even - odd_u
+                out[q, row, col] = re if abs(re) >= 1e-30 else 0.0
+                k = n_rot + q // 2
+                if q % 2 == 0:
+                    out[k, row, col] = (0.0 if abs(odd_v) < 1e-30 else 1j * odd_v)
+                else:
+                    out[k, row, col] += (0.0 if abs(odd_v) < 1e-30 else -odd_v)

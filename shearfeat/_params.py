@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
-KINDS = ("edge", "ridge")
+import numpy as np
+
+KINDS = ("edge", "ridge", "blob")
 PRESETS = ("default", "coshrem", "small")
 
 # CoShREM's 512 x 512 defaults, kept in pixels so that a crop and its full image
@@ -72,32 +74,109 @@ class ShearletParams:
         return 2 ** self.shear_level + 2
 
 
-def resolve_params(shape, kind, preset="default", **overrides) -> ShearletParams:
+@dataclass(frozen=True)
+class BlobParams:
+    """The numbers that define a blob system (SymFD molecules).
+
+    Parameters
+    ----------
+    min_diameter, max_diameter : float
+        Diameters in pixels, ``2 <= min_diameter <= max_diameter``, of the smallest and
+        largest disks the system measures.  Each pivot scale answers best to one diameter;
+        the diameters of the pivot scales run from ``max_diameter`` down by factors of
+        ``2 ** (1 / scales_per_octave)`` to ``min_diameter`` or just below it.
+    scales_per_octave : float
+        Pivot scales per octave of diameter.
+    rotations : int
+        Even, at least 2: rotations of the even molecule over 90 degrees (it is symmetric
+        under quarter turns); the odd partner takes twice as many over 180 degrees.
+    """
+
+    min_diameter: float = 4.0
+    max_diameter: float = 64.0
+    scales_per_octave: float = 2.0
+    rotations: int = 4
+
+    def __post_init__(self):
+        for name in ("min_diameter", "max_diameter", "scales_per_octave"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, (int, float))
+                                               and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        if self.min_diameter < 2:
+            raise ValueError(f"min_diameter must be at least 2 pixels, got {self.min_diameter!r}")
+        if self.min_diameter > self.max_diameter:
+            raise ValueError(f"min_diameter ({self.min_diameter}) must not exceed "
+                             f"max_diameter ({self.max_diameter})")
+        if not isinstance(self.rotations, int) or isinstance(self.rotations, bool) \
+                or self.rotations < 2 or self.rotations % 2 or self.rotations > 16:
+            raise ValueError(f"rotations must be an even integer in [2, 16], got {self.rotations!r}")
+        for name in ("min_diameter", "max_diameter", "scales_per_octave"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
+    @property
+    def n_pivot_scales(self) -> int:
+        """Scales whose diameters lie in [min_diameter, max_diameter]."""
+        octaves = math.log2(self.max_diameter / self.min_diameter)
+        return int(math.floor(self.scales_per_octave * octaves + 1e-9)) + 1
+
+    @property
+    def n_scales(self) -> int:
+        """All scales: the pivot scales and one guard scale beyond each end, which the
+        diameter interpolation needs."""
+        return self.n_pivot_scales + 2
+
+    @property
+    def n_orientations(self) -> int:
+        """Rotations of the odd partner over 180 degrees (twice ``rotations``)."""
+        return 2 * self.rotations
+
+    def diameters(self):
+        """Diameter in pixels each scale answers to best, coarsest (a guard) first."""
+        j = np.arange(self.n_scales)
+        return self.max_diameter * 2.0 ** ((1 - j) / self.scales_per_octave)
+
+
+def resolve_params(shape, kind, preset="default", **overrides):
     """Build the parameters of a system from a preset and keyword overrides.
+
+    Blob systems (``kind="blob"``) get :class:`BlobParams`: ``"default"`` measures
+    diameters of 4 to 64 pixels, ``"coshrem"`` ``min(shape) / 128`` to ``/ 8`` (at least
+    2 pixels), ``"small"`` 2 to ``min(shape) / 4`` pixels.
 
     Parameters
     ----------
     shape : tuple of int
         The image shape ``(rows, cols)``; used by the relative presets.
-    kind : {"edge", "ridge"}
-        The system kind; sets the default anisotropy ``alpha``.
+    kind : {"edge", "ridge", "blob"}
+        The system kind; sets the default anisotropy ``alpha`` (and the parameter class).
     preset : {"default", "coshrem", "small"}
         ``"default"`` uses CoShREM's 512 x 512 widths in pixels for every image size;
         ``"coshrem"`` scales them with the image as the MATLAB toolbox does
         (``min(shape) / 7`` and ``/ 20``); ``"small"`` is the CoShNet bank for tiny images
         (``min(shape) / 7``, ``/ 14``, one octave: 2 scales).
     **overrides
-        Any field of :class:`ShearletParams`.
+        Any field of :class:`ShearletParams` (:class:`BlobParams` for blobs).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {PRESETS}, got {preset!r}")
-    known = {f.name for f in fields(ShearletParams)}
+    cls = BlobParams if kind == "blob" else ShearletParams
+    known = {f.name for f in fields(cls)}
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise TypeError(f"unknown shearlet parameter(s) {unknown}; valid ones are {sorted(known)}")
     side = min(shape)
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if kind == "blob":
+        if preset == "default":
+            base = BlobParams()
+        elif preset == "coshrem":
+            base = BlobParams(max(2.0, side / 128), max(2.0, side / 8))
+        else:
+            base = BlobParams(2.0, max(2.0, side / 4))
+        return replace(base, **overrides) if overrides else base
     if preset == "default":
         base = ShearletParams(_DEFAULT_WAVELET_WIDTH, _DEFAULT_GAUSSIAN_WIDTH,
                               alpha=_DEFAULT_ALPHA[kind])
@@ -105,5 +184,4 @@ def resolve_params(shape, kind, preset="default", **overrides) -> ShearletParams
         base = ShearletParams(side / 7, side / 20, alpha=_DEFAULT_ALPHA[kind])
     else:
         base = ShearletParams(side / 7, side / 14, octaves=1.0, alpha=_DEFAULT_ALPHA[kind])
-    overrides = {k: v for k, v in overrides.items() if v is not None}
     return replace(base, **overrides) if overrides else base

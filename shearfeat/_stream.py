@@ -99,10 +99,11 @@ def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
 
 
 def orientations(system, image, threads):
-    """Yield ``(f, coeffs)`` for each orientation f of ``system``.
+    """Yield ``(f, coeffs)`` for each group f of the system's pair spectra: each
+    orientation of an edge or ridge system, each scale of a blob system.
 
     ``coeffs`` is the (n_pairs, M', N') complex output of the batched inverse FFT on the
-    transform grid; it is overwritten by the next orientation.
+    transform grid; it is overwritten by the next group.
     """
     pairs = system._pairs
     plans = _fft.get_plans(system.transform_shape, pairs.shape[1], system.complex_dtype,
@@ -110,7 +111,7 @@ def orientations(system, image, threads):
     plans.image[...] = system.pad(image)
     spectrum = plans.forward()
     n_rows = system.transform_shape[0]
-    for f in range(system.n_orientations):
+    for f in range(pairs.shape[0]):
         run_rows(_kernels.multiply_rows, n_rows, threads, spectrum, pairs[f], plans.products)
         yield f, plans.inverse()
 

@@ -11,7 +11,8 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _fft
-from ._filters import (analytic_wavelet, angular_frequencies, box_response, even_profile,
+from ._filters import (analytic_wavelet, angular_frequencies, blob_even_spectrum,
+                       blob_odd_spectrum, box_response, disk_peak, even_profile,
                        fast_length, filter_spectrum, orientation_table, positive_width,
                        scale_factors, step_response, support_radius)
 from ._input import as_image, check_choice
@@ -67,6 +68,12 @@ def measure_radius(params, kind) -> int:
     all coarser ones, ridges the reverse; a system too small for a measure (fewer than
     d + 1 scales) is padded for all its filters.
     """
+    if kind == "blob":
+        # The even molecules decay like Gaussians: 0.1 % of the coarsest one's L1 mass lies
+        # beyond 4 a.  The odd partners reach further (their Hilbert tails decay like
+        # t**-3), but they only veto edges, and a tail wrapped across a reflected border
+        # meets the image's own mirror image.
+        return int(math.ceil(4.0 * params.diameters()[0] / (2 * disk_peak())))
     d = int(math.floor(params.scales_per_octave + 1e-9))
     if params.n_scales - d < 1:
         parts = [(0, "even"), (0, "odd")]
@@ -95,10 +102,11 @@ class ShearletSystem:
     ----------
     shape : tuple of int
         Image shape ``(rows, cols)``, each at least 3.
-    kind : {"edge", "ridge"}
+    kind : {"edge", "ridge", "blob"}
         ``"edge"`` filters are sampled half a pixel off origin along their wavelet axis
         (so that a step between two pixels gives one peak); ``"ridge"`` systems hold every
-        filter twice, on and off origin, for odd and even ridge widths.
+        filter twice, on and off origin, for odd and even ridge widths.  ``"blob"``
+        systems hold SymFD molecules (see Notes).
     preset : {"default", "coshrem", "small"}
         Named parameter set, see :func:`shearfeat.presets`.
     mode : {"reflect", "periodic"}
@@ -109,13 +117,14 @@ class ShearletSystem:
         Precision of the filters and of the coefficients (complex64 or complex128).
     **params
         Overrides of the preset: ``wavelet_width``, ``gaussian_width``,
-        ``scales_per_octave``, ``octaves``, ``shear_level``, ``alpha``.
+        ``scales_per_octave``, ``octaves``, ``shear_level``, ``alpha``; for blobs
+        ``min_diameter``, ``max_diameter``, ``scales_per_octave``, ``rotations``.
 
     Attributes
     ----------
-    params : ShearletParams
+    params : ShearletParams or BlobParams
     n_filters : int
-        K: ``n_scales * n_orientations`` (edge) or twice that (ridge).
+        K: ``n_scales * n_orientations`` (edge, blob) or twice that (ridge).
     scales, orientations, off_origin : (K,) int ndarray
         Scale index (0 coarsest), orientation index and on/off-origin flag of each filter.
     angles : (K,) float ndarray
@@ -133,6 +142,20 @@ class ShearletSystem:
     ridge_response : (max_width + 1, n_scales) ndarray or None
         Ridge systems: even coefficient of each scale for a centred unit box ridge of each
         width (row 0 unused).
+    blob_diameters, blob_scales : (n_scales,) ndarray or None
+        Blob systems: the disk diameter each scale answers to best, and the scale ``a``
+        (pixels) of its even molecule.
+
+    Notes
+    -----
+    A blob system (Reisenhofer & King's symmetric molecules) has, per scale with
+    molecule scale ``a`` and per rotation ``theta = r * 180 / n_orientations``: an even
+    molecule ``m(u / a) m(v / a)`` (``m`` the Mexican hat, ``u`` along ``theta``, ``v``
+    across) and an odd partner one octave coarser, ``H[m](u / 2a) * gauss(v / 2a)`` (``H``
+    the Hilbert transform), every 1-D factor L1-normalised.  The even molecule is
+    symmetric under quarter turns, so rotations ``r`` and ``r + n_orientations / 2``
+    share it.  Filter ``k`` gives ``even + 1j * odd``.  Its first and last scales are
+    guards beyond ``max_diameter`` and ``min_diameter``.
 
     Examples
     --------
@@ -159,9 +182,15 @@ class ShearletSystem:
         p = self.params
         self.n_scales = p.n_scales
         self.n_orientations = p.n_orientations
-        self.measure_offset = int(math.floor(1 * p.scales_per_octave + 1e-9))
-        self.n_measure_scales = self.n_scales - self.measure_offset
-        self.orientation_table = orientation_table(p.shear_level)
+        if self.kind == "blob":
+            # The pivot may sit on any scale but the two guards.
+            self.measure_offset = 1
+            self.n_measure_scales = self.n_scales - 2
+            self.orientation_table = None
+        else:
+            self.measure_offset = int(math.floor(1 * p.scales_per_octave + 1e-9))
+            self.n_measure_scales = self.n_scales - self.measure_offset
+            self.orientation_table = orientation_table(p.shear_level)
 
         self.padding, self.transform_shape = self._padding()
         self._build_normalisation()
@@ -174,8 +203,12 @@ class ShearletSystem:
         self.n_filters = J * n_o * parities
         grid = np.indices((J, n_o, parities)).reshape(3, -1)
         self.scales, self.orientations = grid[0], grid[1]
-        self.off_origin = grid[2] if self.kind == "ridge" else np.ones(self.n_filters, int)
-        self.angles = self.orientation_table.tangent_angle[self.orientations]
+        if self.kind == "blob":
+            self.off_origin = np.zeros(self.n_filters, int)
+            self.angles = np.mod(self.orientations * 180.0 / n_o + 90.0, 180.0)
+        else:
+            self.off_origin = grid[2] if self.kind == "ridge" else np.ones(self.n_filters, int)
+            self.angles = self.orientation_table.tangent_angle[self.orientations]
 
     # -- construction -----------------------------------------------------------------
     def _padding(self):
@@ -192,6 +225,14 @@ class ShearletSystem:
     def _build_normalisation(self):
         """Per-scale normalisation and, for ridges, the width and response tables."""
         J = self.n_scales
+        self.blob_diameters = self.blob_scales = None
+        if self.kind == "blob":
+            # The molecules are normalised analytically (L1 norms of their factors).
+            self._norm = None
+            self.ridge_widths = self.ridge_response = None
+            self.blob_diameters = self.params.diameters()
+            self.blob_scales = self.blob_diameters / (2 * disk_peak())
+            return
         M, N = self.transform_shape
         lengths = {0: M, 1: N}                      # wavelet axis -> samples along it
         a = [scale_factors(self.params, j)[0] for j in range(J)]
@@ -218,8 +259,29 @@ class ShearletSystem:
         self.ridge_widths = widths
         self.ridge_response = response
 
+    def _blob_parts(self, j, r):
+        """Even molecule and odd partner of scale j and rotation r (complex128 spectra,
+        1/(M N) folded in); the even one depends on ``r`` modulo a quarter turn."""
+        a = self.blob_scales[j]
+        quarter = self.n_orientations // 2
+        scale = 1.0 / np.prod(self.transform_shape)
+        even = blob_even_spectrum(self.transform_shape, a, np.pi / 2 * (r % quarter) / quarter)
+        odd = blob_odd_spectrum(self.transform_shape, 2 * a, np.pi * r / self.n_orientations)
+        # A rotated filter is not symmetric on the Nyquist row or column of an even-length
+        # axis (-pi is its own mirror there), so its even part would leak into the
+        # imaginary output; drop those frequencies, as the shearlets do.
+        for axis, n in enumerate(self.transform_shape):
+            if n % 2 == 0:
+                index = (slice(None),) * axis + (n // 2,)
+                even[index] = 0
+                odd[index] = 0
+        return even * scale, odd * scale
+
     def _spectrum(self, j, o, off_origin):
         """Normalised spectrum of one filter (complex128), 1/(M N) folded in."""
+        if self.kind == "blob":
+            even, odd = self._blob_parts(j, o)
+            return even + 1j * odd
         axis = int(self.orientation_table.wavelet_axis[o])
         shift = off_origin / 2
         if self.kind == "ridge":
@@ -246,6 +308,30 @@ class ShearletSystem:
         wavelet = analytic_wavelet(table.sign[o] * freq, a, shift) / (
             self._norm[j, axis, off_origin] * np.prod(self.transform_shape))
         return np.ascontiguousarray(wavelet), np.array([axis, table.slope[o], b], float)
+
+    def _build_blob_pairs(self, threads=None):
+        """Per scale: ``even_r + i odd_r`` for the first half of the rotations (one inverse
+        FFT gives both real maps), then ``odd_r + i odd_{r+1}`` for pairs of the rest.
+        Shape (n_scales, 3 n_orientations / 4, M, N).  Built by a compiled kernel from
+        the formulas of :meth:`_blob_parts` (which :attr:`filters` uses, and the tests
+        compare against)."""
+        from ._filters import blob_gains
+        from ._input import resolve_threads
+        from ._kernels import blob_pair_spectrum
+        from ._stream import run_rows
+        threads = resolve_threads(threads)
+        half = self.n_orientations // 2
+        theta = np.pi / 2 * np.arange(half) / half
+        freq_r = -angular_frequencies(self.transform_shape[0])
+        freq_c = -angular_frequencies(self.transform_shape[1])
+        even_gain, odd_gain = np.array(blob_gains()) / np.prod(self.transform_shape)
+        pairs = np.empty((self.n_scales, half + half // 2) + self.transform_shape,
+                         self.complex_dtype)
+        for j in range(self.n_scales):
+            run_rows(blob_pair_spectrum, self.transform_shape[0], threads, freq_r, freq_c,
+                     np.cos(theta), np.sin(theta), float(self.blob_scales[j]), even_gain,
+                     odd_gain, pairs[j])
+        return pairs
 
     def _build_pairs(self, threads=None):
         """Per orientation, spectra whose inverse FFT gives two real maps at once.
@@ -281,7 +367,8 @@ class ShearletSystem:
         self.check_measurable()
         with self._lock:
             if self._pair_spectra is None:
-                self._pair_spectra = self._build_pairs()
+                self._pair_spectra = (self._build_blob_pairs() if self.kind == "blob"
+                                      else self._build_pairs())
             return self._pair_spectra
 
     def check_measurable(self):
@@ -328,6 +415,14 @@ class ShearletSystem:
         pixels = int(np.prod(self.transform_shape))
         complex_size = self.complex_dtype.itemsize
         real_size = self.dtype.itemsize
+        if self.kind == "blob":
+            per_scale = 3 * self.n_orientations // 4
+            filters = self.n_scales * per_scale * pixels * complex_size
+            fft = (2 + 2 * per_scale) * pixels * complex_size
+            stack = self.n_scales * (self.n_orientations // 2 + 1) * pixels * real_size
+            work = fft + stack + 3 * pixels * real_size + \
+                2 * int(np.prod(self.shape)) * real_size
+            return {"filters": filters, "work": work, "total": filters + work}
         per_orientation = max(self.n_measure_scales, 0) * (2 if self.kind == "ridge" else 1)
         filters = self.n_orientations * per_orientation * pixels * complex_size
         fft = (2 + 2 * per_orientation) * pixels * complex_size

@@ -11,6 +11,7 @@ import numpy as np
 from . import _fft
 from ._input import as_image, check_choice, resolve_threads
 from ._system import MODES, cached_system
+from .blobs import blobs
 from .edges import edges
 from .ridges import ridges
 
@@ -18,7 +19,30 @@ from .ridges import ridges
 CHANNELS = {
     "edges": ("edges", "edges_cos2", "edges_sin2"),
     "ridges": ("ridges", "ridges_cos2", "ridges_sin2", "ridges_width"),
+    "blobs": ("blobs", "blobs_diameter"),
 }
+_MEASURES = {"edges": edges, "ridges": ridges, "blobs": blobs}
+#: Keyword arguments each measure takes besides its system's parameters.
+_OPTIONS = {"edges": {"min_contrast", "pivot_scales"},
+            "ridges": {"min_contrast", "pivot_scales", "polarity"},
+            "blobs": {"min_contrast", "polarity", "min_diameter", "max_diameter"}}
+
+
+def _route(features, params):
+    """Split ``params`` among the measures: each gets the ones it takes."""
+    from dataclasses import fields
+
+    from ._params import BlobParams, ShearletParams
+    system = {"edges": ShearletParams, "ridges": ShearletParams, "blobs": BlobParams}
+    routed = {}
+    for feature in features:
+        accepted = _OPTIONS[feature] | {f.name for f in fields(system[feature])}
+        routed[feature] = {k: v for k, v in params.items() if k in accepted}
+    unused = sorted(set(params) - set().union(*(routed[f] for f in features)))
+    if unused:
+        raise TypeError(f"parameter(s) {unused} are not taken by any of the features "
+                        f"{features}")
+    return routed
 COEFFICIENTS = "coefficients"
 
 
@@ -44,7 +68,8 @@ def feature_names(features=("edges", "ridges")) -> tuple:
 
     ``NAME`` is the measure in [0, 1]; ``NAME_cos2`` and ``NAME_sin2`` are
     ``cos(2 theta)`` and ``sin(2 theta)`` of the tangent angle (continuous across
-    0/180 degrees; 0 where the measure is 0); ``ridges_width`` is in pixels.
+    0/180 degrees; 0 where the measure is 0); ``ridges_width`` and ``blobs_diameter``
+    are in pixels (0 where the measure is 0).
 
     >>> feature_names(("edges",))
     ('edges', 'edges_cos2', 'edges_sin2')
@@ -103,13 +128,13 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     ----------
     images : (M, N) or (B, M, N) array_like, or iterable of (M, N) arrays
         Grey-level images of one shape (an iterator is consumed once).
-    features : sequence of {"edges", "ridges"}, or "coefficients"
+    features : sequence of {"edges", "ridges", "blobs"}, or "coefficients"
         Measure channels (see :func:`feature_names`), or the raw complex coefficients.
     preset : {"default", "coshrem", "small"}
         Parameter set of the shearlet system (``"small"`` is CoShNet's 20-filter bank).
     mode : {"reflect", "periodic"}
         Border handling.
-    kind : {"edge", "ridge"}
+    kind : {"edge", "ridge", "blob"}
         For ``"coefficients"``: which system's filters (the measures choose their own).
     batch_size : int, optional
         Images transformed together for ``"coefficients"`` (default: as many as keep the
@@ -118,7 +143,10 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
         Threads; default ``$SHEARFEAT_NUM_THREADS`` or all cores.  Results do not
         depend on it.
     **params
-        Overrides of the preset's parameters.
+        Keyword arguments of the measures (``min_contrast``, ``polarity``,
+        ``max_diameter``, ...) and overrides of the preset's parameters; each measure
+        gets those it takes.  For ``"coefficients"``, overrides of the system's
+        parameters.
 
     Returns
     -------
@@ -138,14 +166,16 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     """
     features = _check_features(features)
     check_choice(mode, "mode", MODES)
-    check_choice(kind, "kind", ("edge", "ridge"))
+    check_choice(kind, "kind", ("edge", "ridge", "blob"))
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
             batch_size, numbers.Integral) or batch_size < 1):
         raise ValueError(f"batch_size must be None or a positive integer, got {batch_size!r}")
     threads = resolve_threads(threads)
-    batch = _as_batch(images)
     if features == (COEFFICIENTS,):
-        return _coefficients(batch, kind, preset, mode, batch_size, threads, params)
+        return _coefficients(_as_batch(images), kind, preset, mode, batch_size, threads,
+                             params)
+    routed = _route(features, params)
+    batch = _as_batch(images)
     out = np.zeros((batch.shape[0], len(feature_names(features))) + batch.shape[1:],
                    np.float32)
     # Several images at once, one thread each, rather than splitting small images' rows.
@@ -155,12 +185,15 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     def fill(b):
         channel = 0
         for feature in features:
-            measure = edges if feature == "edges" else ridges
-            result = measure(batch[b], preset=preset, mode=mode, threads=per_image, **params)
+            result = _MEASURES[feature](batch[b], preset=preset, mode=mode,
+                                        threads=per_image, **routed[feature])
             out[b, channel] = result.measure
-            angle = np.radians(2.0 * result.orientation.astype(np.float64))
-            out[b, channel + 1] = np.nan_to_num(np.cos(angle))
-            out[b, channel + 2] = np.nan_to_num(np.sin(angle))
+            if feature == "blobs":
+                out[b, channel + 1] = result.diameter
+            else:
+                angle = np.radians(2.0 * result.orientation.astype(np.float64))
+                out[b, channel + 1] = np.nan_to_num(np.cos(angle))
+                out[b, channel + 2] = np.nan_to_num(np.sin(angle))
             if feature == "ridges":
                 out[b, channel + 3] = result.width
             channel += len(CHANNELS[feature])

@@ -113,3 +113,52 @@ def ridges(system, work, beta, pivot, keep):
             nb = left_slot[q_star] if x < 0 else right_slot[q_star]
             orientation[r, c] = tangent(q_star, nb, abs(x), slope, axis, twin)
     return measure, orientation, width, height
+
+
+def blobs(system, work, beta, keep):
+    """Blob measure, diameter and height on the transform grid, from the plain transform
+    (filter k = scale k // n_o, rotation k % n_o, even + 1j * odd)."""
+    from shearfeat._filters import TABLE_STEPS, disk_scale_response, scale_calibration
+    J, n_o = system.n_scales, system.n_orientations
+    spo = system.params.scales_per_octave
+    C = full_coefficients(system, work).reshape(J, n_o, *system.transform_shape)
+    even = C[:, : n_o // 2].real                     # (J, R, M, N)
+    odd = np.abs(C.imag).max(axis=1)                 # (J, M, N)
+    delta0, values = disk_scale_response(spo, J + 1)
+    grid = delta0 + np.arange(values.size) / TABLE_STEPS
+    cal_p, cal_u = scale_calibration(spo)
+
+    def model(delta):
+        return float(np.interp(delta, grid, values, left=0.0, right=0.0))
+
+    shape = system.transform_shape
+    measure, diameter, height = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for r in range(shape[0]):
+        for c in range(shape[1]):
+            inner = np.abs(even[1:-1, :, r, c])
+            if inner.max() <= 0:
+                continue
+            s, q = np.unravel_index(np.argmax(inner), inner.shape)
+            s += 1
+            pivot = even[s, q, r, c]
+            sign = 1.0 if pivot > 0 else -1.0
+            if keep * sign < 0:
+                continue
+            left, mid, right = sign * even[s - 1: s + 2, q, r, c]
+            curve = left - 2 * mid + right
+            p = (left - right) / (2 * curve) if curve < 0 else 0.0
+            u = np.interp(np.clip(p, cal_p[0], cal_p[-1]), cal_p, cal_u)
+            t0 = s + u
+            h = pivot / model(s - t0)
+            num = den = 0.0
+            for j in range(J):
+                e = model(j - t0)
+                # the smallest of sign(h) sign(e) c1 over the rotations
+                agree = (sign * (1.0 if e >= 0 else -1.0) * even[j, :, r, c]).min()
+                num += abs(e) * (agree - odd[j, r, c] - beta * abs(e))
+                den += abs(e) * max(abs(even[j, q, r, c]), abs(h * e))
+            if num > 0 and den > 0:
+                measure[r, c] = num / den
+                diameter[r, c] = system.blob_diameters[0] * 2.0 ** (-t0 / spo)
+                height[r, c] = h
+    return measure, diameter, height

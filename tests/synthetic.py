@@ -27,3 +27,23 @@ def box_ridge(width, n=96, height=1.0, vertical=True, dtype=np.float32):
     else:
         image[start:start + width, :] = height
     return image, start + (width - 1) / 2
+
+
+def disk(centre, diameter, n=128, height=1.0, background=0.0, slope=0.0, dtype=np.float32):
+    """A disk of ``diameter`` pixels at ``centre`` (row, col), antialiased by 4 x 4
+    supersampling, on a background rising by ``slope`` per pixel along the columns and
+    half that along the rows."""
+    fine = (np.arange(4 * n) + 0.5) / 4 - 0.5
+    r, c = np.meshgrid(fine, fine, indexing="ij")
+    inside = (r - centre[0]) ** 2 + (c - centre[1]) ** 2 <= (diameter / 2) ** 2
+    image = inside.reshape(n, 4, n, 4).mean(axis=(1, 3)) * height
+    rows, cols = np.mgrid[:n, :n]
+    return (background + image + slope * (cols + rows / 2)).astype(dtype)
+
+
+def disks(blobs, n=128, dtype=np.float32):
+    """Unit-height disks ``(row, col, diameter)`` on a zero background."""
+    image = np.zeros((n, n))
+    for row, col, diameter in blobs:
+        image = np.maximum(image, disk((row, col), diameter, n=n, dtype=np.float64))
+    return image.astype(dtype)

@@ -245,3 +245,57 @@ def test_extract_command_errors(step_png, tmp_path):
     result = run("extract", step_png, "-o", tmp_path / "f.npz", "--features", "blobz")
     assert result.exit_code == 2 and "valid names" in result.output
     assert not (tmp_path / "f.npz").exists()
+
+
+@pytest.fixture
+def spots_png(tmp_path):
+    from synthetic import disks
+    image = disks([(30, 30, 10), (40, 90, 16), (90, 60, 8)], n=128)
+    image[100:, :] = 0
+    path = tmp_path / "spots.png"
+    iio.imwrite(path, np.round(40 + 150 * image).astype(np.uint8))
+    return path
+
+
+def test_blobs_csv_overlay_and_fields(spots_png, tmp_path):
+    csv_path = tmp_path / "blobs.csv"
+    result = run("blobs", spots_png, "--csv", csv_path, "--overlay", "--max-diameter", 32)
+    assert result.exit_code == 0, result.output
+    lines = csv_path.read_text().splitlines()
+    assert lines[0] == "file,row,col,diameter,strength,height"
+    table = np.array([[float(v) for v in line.split(",")[1:]] for line in lines[1:]])
+    assert len(table) == 3
+    order = np.argsort(table[:, 2])
+    np.testing.assert_allclose(table[order, :3], [[90, 60, 8], [30, 30, 10], [40, 90, 16]],
+                               atol=1.0, rtol=0.15)
+    assert np.all(table[:, 4] > 100)                       # heights in grey levels
+    picture = iio.imread(spots_png.with_name("spots.blobs.overlay.png"))
+    assert picture.shape == (128, 128, 3)
+    assert tuple(picture[30, 25]) == (255, 60, 0)          # circle of radius 5 round (30, 30)
+    # npz holds the maps and the table; npy the maps only
+    assert run("blobs", spots_png, "--format", "npz").exit_code == 0
+    with np.load(spots_png.with_name("spots.blobs.npz")) as data:
+        assert {"measure", "diameter", "height", "blobs", "blob_strengths"} <= set(data.files)
+        assert data["blobs"].shape == (3, 3)
+    assert run("blobs", spots_png, "--format", "npy").exit_code == 0
+    assert np.load(spots_png.with_name("spots.blobs.npy")).shape == (3, 128, 128)
+
+
+def test_blobs_errors(spots_png, tmp_path):
+    csv_path = tmp_path / "b.csv"
+    csv_path.write_text("keep me")
+    result = run("blobs", spots_png, "--csv", csv_path)
+    assert result.exit_code == 2 and "--force" in result.output
+    assert csv_path.read_text() == "keep me"
+    assert run("blobs", spots_png, "--min-diameter", 20, "--max-diameter", 10).exit_code == 2
+    assert run("blobs", spots_png, "--threshold", 1.5).exit_code == 2
+    assert run("blobs", spots_png, "--csv", tmp_path / "no" / "b.csv").exit_code == 2
+    result = run("blobs", spots_png, tmp_path / "missing.png", "--csv", tmp_path / "c.csv")
+    assert result.exit_code == 1 and "missing.png: no such file" in result.output
+    assert len((tmp_path / "c.csv").read_text().splitlines()) == 4   # the good input's rows
+
+
+def test_info_blob():
+    result = run("info", "--kind", "blob", "--shape", 100, 100)
+    assert result.exit_code == 0 and "filters K = 88" in result.output
+    assert "blob diameters 4-64 px" in result.output

@@ -32,6 +32,17 @@ def test_measures_equal_per_image_calls(batch):
     assert np.isfinite(stack).all()
 
 
+def test_blob_channels_equal_per_image_calls(batch):
+    stack = sf.extract(batch[:3], features=("blobs", "edges"), max_diameter=16)
+    names = sf.feature_names(("blobs", "edges"))
+    assert names[:2] == ("blobs", "blobs_diameter") and stack.shape == (3, 5, 40, 48)
+    for b in range(3):
+        result = sf.blobs(batch[b], max_diameter=16)
+        np.testing.assert_array_equal(stack[b, 0], result.measure)
+        np.testing.assert_array_equal(stack[b, 1], result.diameter)
+        np.testing.assert_array_equal(stack[b, 2], sf.edges(batch[b]).measure)
+
+
 def test_orientation_channels_are_continuous_across_180_degrees():
     image = np.zeros((48, 48), np.float32)
     image[:, 24:] = 1                                 # vertical edge: 0 or 180 degrees
@@ -42,7 +53,7 @@ def test_orientation_channels_are_continuous_across_180_degrees():
 
 
 @pytest.mark.parametrize("kind,preset,k", [("edge", "small", 20), ("ridge", "small", 40),
-                                           ("edge", "default", 70)])
+                                           ("edge", "default", 70), ("blob", "small", 56)])
 def test_coefficients_equal_transform(batch, kind, preset, k):
     coefficients = sf.extract(batch[:3], features="coefficients", preset=preset, kind=kind)
     assert coefficients.shape == (3, k, 40, 48) and coefficients.dtype == np.complex64
@@ -98,9 +109,10 @@ def test_bad_images(images, error, message):
     (dict(features=("edges", "coefficients")), "cannot be combined"),
     (dict(features=("edges", "edges")), "must not repeat"),
     (dict(batch_size=0), "batch_size"),
-    (dict(kind="blob"), "kind must be one of"),
+    (dict(kind="blobs"), "kind must be one of"),
+    (dict(features=("edges",), max_diameter=20), r"\['max_diameter'\] are not taken"),
     (dict(mode="wrap"), "mode must be one of"),
 ])
 def test_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         sf.extract(np.zeros((8, 8)), **kwargs)

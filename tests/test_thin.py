@@ -99,3 +99,9 @@ def test_bad_thresholds(kwargs, message):
 def test_wrong_result_type():
     with pytest.raises(TypeError, match="EdgeResult or RidgeResult"):
         sf.thin(np.zeros((8, 8)))
+
+
+def test_blob_results_are_refused():
+    result = sf.blobs(np.zeros((16, 16), np.float32))
+    with pytest.raises(TypeError, match="EdgeResult or RidgeResult"):
+        sf.thin(result)

@@ -1,0 +1,209 @@
+import numpy as np
+import pytest
+
+import naive
+import shearfeat as sf
+from shearfeat._stream import normalise
+from shearfeat._system import cached_system
+from shearfeat.blobs import _KEEP, _blob_maps
+from synthetic import disk, disks
+
+
+@pytest.mark.parametrize("diameter", [6, 8, 11, 16, 23, 32, 45, 60])
+@pytest.mark.parametrize("polarity", ["bright", "dark"])
+@pytest.mark.parametrize("slope", [0.0, 0.0005])
+def test_one_disk_one_blob(diameter, polarity, slope):
+    # Off-grid centres; the sloping background rises by an eighth of the disk's
+    # contrast across the image along the columns, a sixteenth along the rows.  (Steeper
+    # slopes pull the centres of the largest disks by a pixel or two: reflected at the
+    # borders, a slope turns into roofs that the odd partners' long tails reach.)
+    centre = (128.3, 127.6)
+    height = 1.0 if polarity == "bright" else -1.0
+    image = disk(centre, diameter, n=256, height=height, slope=slope)
+    found = sf.blobs(image, polarity=polarity).detect()
+    assert found.shape == (1, 3)
+    row, col, size = found[0]
+    assert np.hypot(row - centre[0], col - centre[1]) <= 1.0
+    assert size == pytest.approx(diameter, rel=0.15)
+
+
+def test_disk_diameter_and_height_are_exact_at_the_centre():
+    image = disk((64, 64), 21, n=128, height=3.0, background=5.0)
+    result = sf.blobs(image)
+    assert result.measure.argmax() == 64 * 128 + 64
+    assert result.diameter[64, 64] == pytest.approx(21, rel=0.03)
+    assert result.height[64, 64] == pytest.approx(3.0, rel=0.03)
+    assert result.measure[64, 64] > 0.8
+
+
+def test_polarity_selects_bright_or_dark():
+    image = disk((50, 50), 14, n=160) - disk((110, 110), 14, n=160)
+    bright = sf.blobs(image, polarity="bright").detect()
+    dark = sf.blobs(image, polarity="dark").detect()
+    both = sf.blobs(image, polarity="both")
+    assert bright.shape == dark.shape == (1, 3)
+    np.testing.assert_allclose(bright[0, :2], (50, 50), atol=0.5)
+    np.testing.assert_allclose(dark[0, :2], (110, 110), atol=0.5)
+    assert len(both.detect()) == 2
+    assert both.height[50, 50] > 0 > both.height[110, 110]
+
+
+def test_a_field_of_disks_gives_each_one_blob():
+    truth = [(40, 40, 8), (45, 130, 14), (50, 260, 30), (170, 60, 50), (160, 200, 20),
+             (180, 300, 10), (290, 50, 6), (290, 170, 40), (285, 290, 24)]
+    image = disks(truth, n=340)
+    found = sf.blobs(image).detect()
+    assert len(found) == len(truth)
+    for row, col, size in truth:
+        distance = np.hypot(found[:, 0] - row, found[:, 1] - col)
+        k = np.argmin(distance)
+        assert distance[k] <= 1.0
+        assert found[k, 2] == pytest.approx(size, rel=0.15)
+
+
+def test_no_blob_on_a_ridge_or_an_edge():
+    from synthetic import box_ridge, step
+    for image in (box_ridge(5, n=160)[0], box_ridge(12, n=160, vertical=False)[0],
+                  step(30, n=160)[0], step(90, n=160)[0]):
+        for polarity in ("bright", "dark"):
+            assert len(sf.blobs(image, polarity=polarity).detect()) == 0
+
+
+def test_flat_image_gives_zeros():
+    result = sf.blobs(np.full((40, 50), 7.0, np.float32))
+    assert not result.measure.any() and not result.diameter.any()
+    assert result.detect().shape == (0, 3)
+
+
+def test_contrast_invariance():
+    rng = np.random.default_rng(3)
+    image = disks([(30, 30, 10), (70, 60, 18)], n=100) + 0.05 * rng.standard_normal(
+        (100, 100)).astype(np.float32)
+    a = sf.blobs(image)
+    b = sf.blobs(3.5 * image + 20)
+    np.testing.assert_allclose(b.measure, a.measure, atol=1e-5)
+    strong = a.measure > 0.1
+    np.testing.assert_allclose(b.diameter[strong], a.diameter[strong], rtol=1e-4)
+    np.testing.assert_allclose(b.height[strong], 3.5 * a.height[strong], rtol=1e-3)
+    np.testing.assert_array_equal(a.detect().round(3), b.detect().round(3))
+
+
+def test_noise_keeps_the_blob_in_place():
+    rng = np.random.default_rng(1)
+    image = disk((60, 60), 16, n=120) + 0.1 * rng.standard_normal((120, 120)).astype(
+        np.float32)
+    found, strength = sf.blobs(image).detect(with_strength=True)
+    # The disk is the strongest blob, in place; noise of 1/10 of its contrast makes a few
+    # pixel-sized spots that pass min_contrast, all far weaker.
+    assert np.hypot(*(found[0, :2] - 60)) <= 1.0
+    assert found[0, 2] == pytest.approx(16, rel=0.1)
+    assert strength[0] > 0.9 and np.all(strength[1:] < 0.5)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "periodic"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_kernels_equal_the_plain_reference(mode, threads):
+    rng = np.random.default_rng(7)
+    image = disks([(20, 20, 8), (40, 45, 12)], n=64)[:64, :60] + 0.2 * rng.random(
+        (64, 60)).astype(np.float32)
+    image = image.astype(np.float64)
+    system = cached_system(image.shape, "blob", mode=mode, dtype=np.float64,
+                           min_diameter=4, max_diameter=16)
+    work, _ = normalise(image)
+    got = _blob_maps(system, work, 0.02, _KEEP["both"], threads)
+    want = [system.crop(m) for m in naive.blobs(system, work, 0.02, 0)]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, atol=1e-9)
+
+
+def test_pair_spectra_equal_the_filters():
+    system = sf.ShearletSystem((50, 44), "blob", mode="periodic", max_diameter=20)
+    half = system.n_orientations // 2
+    pairs = system._pairs
+    filters = system.filters.reshape(system.n_scales, system.n_orientations, 50, 44)
+    for j in range(system.n_scales):
+        parts = [system._blob_parts(j, r) for r in range(system.n_orientations)]
+        scale = np.abs(parts[0][0]).max()
+        for r in range(system.n_orientations):
+            np.testing.assert_allclose(filters[j, r], parts[r][0] + 1j * parts[r][1],
+                                       atol=1e-6 * scale)
+        for r in range(half):
+            np.testing.assert_allclose(pairs[j, r], filters[j, r], atol=1e-6 * scale)
+        for k in range(half // 2):
+            want = parts[half + 2 * k][1] + 1j * parts[half + 2 * k + 1][1]
+            np.testing.assert_allclose(pairs[j, half + k], want, atol=1e-6 * scale)
+
+
+def test_coefficient_maps_are_real_pairs():
+    # even + 1j * odd: both parts are the real responses of real filters
+    image = np.random.default_rng(0).random((48, 40))
+    system = sf.ShearletSystem(image.shape, "blob", dtype=np.float64, max_diameter=12)
+    spectrum = np.fft.fft2(system.pad(image - image.mean()))
+    for k in (0, 5, system.n_filters - 1):
+        j, r = divmod(k, system.n_orientations)
+        even, odd = system._blob_parts(j, r)
+        for part in (even, odd):
+            response = np.fft.ifft2(spectrum * part) * np.prod(system.transform_shape)
+            assert np.abs(response.imag).max() < 1e-12 * np.abs(response.real).max()
+
+
+def test_system_metadata():
+    system = sf.ShearletSystem((64, 64), "blob")
+    assert system.n_scales == 11 and system.n_orientations == 8
+    assert system.n_filters == 88
+    np.testing.assert_allclose(system.blob_diameters[1:-1], 64 * 2 ** (-np.arange(9) / 2))
+    assert system.transform((np.arange(64 * 64) % 7).reshape(64, 64)).shape == (88, 64, 64)
+    assert sorted(set(system.angles.tolist())) == [0, 22.5, 45, 67.5, 90, 112.5, 135, 157.5]
+    assert "blob" in repr(system)
+
+
+def test_float64_stays_float64():
+    result = sf.blobs(disk((32, 32), 10, n=64).astype(np.float64))
+    assert result.measure.dtype == result.diameter.dtype == np.float64
+
+
+def test_tiled_blobs_equal_whole_image(monkeypatch):
+    truth = [(60, 60, 12), (100, 300, 20), (330, 120, 30), (300, 330, 8)]
+    image = disks(truth, n=400)
+    whole = sf.blobs(image, max_diameter=32)
+    monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "360")
+    tiled = sf.blobs(image, max_diameter=32)
+    # The odd partners' tails reach beyond the margin a little.
+    difference = np.abs(tiled.measure - whole.measure)
+    assert difference.max() < 0.01 and np.quantile(difference, 0.999) < 2e-3
+    def by_position(found):
+        return found[np.lexsort((found[:, 1], found[:, 0]))]
+
+    np.testing.assert_allclose(by_position(tiled.detect()), by_position(whole.detect()),
+                               atol=0.05)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(min_diameter=-3), "min_diameter"),
+    (dict(max_diameter=0), "max_diameter"),
+    (dict(min_diameter=30, max_diameter=10), "min_diameter"),
+    (dict(min_diameter=1), "min_diameter"),
+    (dict(max_diameter=float("nan")), "max_diameter"),
+    (dict(polarity="white"), "polarity"),
+    (dict(min_contrast=-1), "min_contrast"),
+    (dict(rotations=3), "rotations"),
+    (dict(wavelet_width=3), "wavelet_width"),
+])
+def test_bad_arguments_name_the_parameter(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        sf.blobs(np.zeros((32, 32)), **kwargs)
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.0, 1.5, "0.3", True])
+def test_bad_detect_threshold(threshold):
+    result = sf.blobs(disk((32, 32), 10, n=64))
+    with pytest.raises(ValueError, match="threshold"):
+        result.detect(threshold)
+
+
+def test_detect_with_strength_is_sorted():
+    image = disks([(30, 30, 10), (30, 90, 16)], n=120) + disk((90, 60), 12, n=120,
+                                                              height=0.2)
+    found, strength = sf.blobs(image).detect(with_strength=True)
+    assert len(found) == len(strength) == 3
+    assert np.all(np.diff(strength) <= 0) and strength.max() <= 1
