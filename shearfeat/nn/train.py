@@ -1,0 +1,338 @@
+"""``fit()``: raw image arrays in, a trained :class:`Classifier` out."""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .model import CoShNet
+
+_FORMAT = "shearfeat.nn.Classifier/1"
+MODELS = ("tiny", "base")
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """How raw images become model inputs: ``((x * scale) - mean) / std``, then zero
+    padding (centred) to ``shape``."""
+
+    scale: float
+    mean: float
+    std: float
+    input_shape: tuple
+    shape: tuple
+
+    def __call__(self, images: np.ndarray) -> torch.Tensor:
+        images = _as_images(images, "X")
+        if images.shape[1:] != tuple(self.input_shape):
+            raise ValueError(f"X has images of shape {images.shape[1:]}, the classifier was "
+                             f"trained on {tuple(self.input_shape)}")
+        x = (images.astype(np.float32) * np.float32(self.scale) - np.float32(self.mean)) \
+            / np.float32(self.std)
+        (top, bottom), (left, right) = _padding(self.input_shape, self.shape)
+        x = np.pad(x, ((0, 0), (top, bottom), (left, right)))
+        return torch.from_numpy(np.ascontiguousarray(x))
+
+
+def _padding(input_shape, shape):
+    return [((n - m) // 2, n - m - (n - m) // 2) for m, n in zip(input_shape, shape)]
+
+
+def _as_images(X, name):
+    X = np.asarray(X)
+    if X.ndim != 3 or min(X.shape) < 1:
+        raise ValueError(f"{name} must be an (n, rows, cols) array of grey images, got shape "
+                         f"{X.shape}")
+    if X.dtype == bool or not (np.issubdtype(X.dtype, np.integer)
+                               or np.issubdtype(X.dtype, np.floating)):
+        raise TypeError(f"{name} must hold integers or floats, got {X.dtype}")
+    if np.issubdtype(X.dtype, np.floating) and not np.isfinite(X).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return X
+
+
+def _labels(y, n, name="y"):
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"{name} must be a 1-D array of {n} labels, got shape {y.shape}")
+    return y
+
+
+def _device(device):
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or a torch.device, got "
+                         f"{device!r}") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' but PyTorch sees no CUDA device; use 'auto' or 'cpu'")
+    return device
+
+
+class Classifier:
+    """A trained CoShNet with the preprocessing it was trained with.
+
+    Made by :func:`fit` or :meth:`load`.  ``model`` is the torch module (features,
+    complex layers and head), ``classes_`` the labels in the order of the model's
+    outputs, ``history`` one dict per training epoch.
+    """
+
+    def __init__(self, model: CoShNet, preprocess: Preprocess, classes, history=(),
+                 device="cpu"):
+        self.model = model
+        self.preprocess = preprocess
+        self.classes_ = np.asarray(classes)
+        self.history = list(history)
+        self.device = torch.device(device)
+        self.model.to(self.device)
+
+    def __repr__(self):
+        return (f"Classifier({len(self.classes_)} classes, input {tuple(self.preprocess.input_shape)}, "
+                f"{self.model.n_parameters():,} parameters, device={self.device.type})")
+
+    def to(self, device):
+        """Move the model to ``device``; returns self."""
+        self.device = _device(device)
+        self.model.to(self.device)
+        return self
+
+    def _logits(self, X, batch_size):
+        x = self.preprocess(X)
+        self.model.eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, x.shape[0], batch_size):
+                out.append(self.model(x[start:start + batch_size].to(self.device)).cpu())
+        return torch.cat(out)
+
+    def predict_proba(self, X, *, batch_size=1024) -> np.ndarray:
+        """(n, n_classes) class probabilities, columns in the order of ``classes_``."""
+        return torch.softmax(self._logits(X, batch_size), dim=1).numpy()
+
+    def predict(self, X, *, batch_size=1024) -> np.ndarray:
+        """The most probable label of each image."""
+        return self.classes_[self._logits(X, batch_size).argmax(dim=1).numpy()]
+
+    def score(self, X, y, *, batch_size=1024) -> float:
+        """Accuracy on images X with labels y."""
+        y = _labels(y, np.asarray(X).shape[0])
+        return float(np.mean(self.predict(X, batch_size=batch_size) == y))
+
+    def save(self, path):
+        """Write the weights and a JSON configuration to one ``.npz`` file at ``path``
+        (exactly that name).  :meth:`load` reads it without unpickling anything."""
+        if self.classes_.dtype.kind not in "iub" and self.classes_.dtype.kind != "U":
+            raise TypeError("only integer or string labels can be saved, got "
+                            f"{self.classes_.dtype}")
+        config = {"format": _FORMAT, "model": self.model.config,
+                  "preprocess": asdict(self.preprocess), "history": self.history}
+        arrays = {f"weight:{name}": tensor.detach().cpu().numpy()
+                  for name, tensor in self.model.state_dict().items()}
+        with open(path, "wb") as handle:
+            np.savez(handle, config=np.array(json.dumps(config)), classes=self.classes_,
+                     **arrays)
+
+    @classmethod
+    def load(cls, path, *, device="cpu") -> "Classifier":
+        """Read a classifier written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as data:
+            if "config" not in data.files:
+                raise ValueError(f"{path} is not a saved shearfeat classifier")
+            config = json.loads(str(data["config"]))
+            if config.get("format") != _FORMAT:
+                raise ValueError(f"{path} has format {config.get('format')!r}, expected "
+                                 f"{_FORMAT!r}")
+            state = {name[len("weight:"):]: torch.from_numpy(data[name])
+                     for name in data.files if name.startswith("weight:")}
+            classes = data["classes"]
+        model = CoShNet.from_config(config["model"])
+        model.load_state_dict(state)
+        p = config["preprocess"]
+        preprocess = Preprocess(p["scale"], p["mean"], p["std"], tuple(p["input_shape"]),
+                                tuple(p["shape"]))
+        return cls(model, preprocess, classes, config.get("history", ()), _device(device))
+
+
+def _split_validation(validation, X, y, generator):
+    if validation is None:
+        return X, y, None
+    if isinstance(validation, numbers.Real) and not isinstance(validation, bool):
+        if not 0 < validation < 1:
+            raise ValueError(f"validation as a fraction must be in (0, 1), got {validation}")
+        order = torch.randperm(X.shape[0], generator=generator).numpy()
+        n_val = max(1, int(round(validation * X.shape[0])))
+        held, kept = order[:n_val], order[n_val:]
+        return X[kept], y[kept], (X[held], y[held])
+    try:
+        Xv, yv = validation
+    except (TypeError, ValueError):
+        raise TypeError("validation must be None, a fraction in (0, 1) or a pair "
+                        "(X_val, y_val)") from None
+    Xv = _as_images(Xv, "validation X")
+    return X, y, (Xv, _labels(yv, Xv.shape[0], "validation y"))
+
+
+def fit(X, y, *, model="tiny", epochs=20, batch_size=128, lr=1e-3, device="auto", seed=0,
+        validation=None, progress=True, threads=None) -> Classifier:
+    """Train a CoShNet classifier on raw grey images.
+
+    Parameters
+    ----------
+    X : (n, rows, cols) array
+        Images as loaded: integers (0-255, scaled by 1/255) or floats in [0, 1].  Images
+        smaller than 32 x 32 are zero-padded (after normalisation) to 32 x 32.
+    y : (n,) array
+        Labels (integers or strings).
+    model : {"tiny", "base"} or CoShNet
+        Architecture: :meth:`CoShNet.tiny` (at most 50 k parameters),
+        :meth:`CoShNet.base` (the published 1.37 M-parameter model), or an untrained
+        model whose input shape matches the padded images.
+    epochs, batch_size, lr : int, int, float
+        Adam with learning rate ``lr``, cross-entropy, no augmentation or
+        regularisation (the published recipe: 20, 128, 1e-3).
+    device : {"auto", "cpu", "cuda"} or torch.device
+        ``"auto"``: CUDA when PyTorch sees a GPU, else the CPU.
+    seed : int
+        Seeds initialisation and shuffling; on the CPU two runs give identical weights.
+    validation : None, float or (X_val, y_val)
+        Held-out data whose accuracy is reported after every epoch: a fraction of X, or
+        separate arrays.
+    progress : bool
+        Show a progress bar per epoch (loss, validation accuracy) on stderr.
+    threads : int, optional
+        CPU threads for torch; default ``$SHEARFEAT_NUM_THREADS`` or all cores.
+
+    Returns
+    -------
+    Classifier
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from shearfeat.nn import fit
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 255, (64, 28, 28), dtype=np.uint8)
+    >>> y = np.arange(64) % 2
+    >>> clf = fit(X, y, epochs=1, progress=False)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+    from .._input import resolve_threads
+    X = _as_images(X, "X")
+    y = _labels(y, X.shape[0])
+    for name, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0 \
+            or not math.isfinite(lr):
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    device = _device(device)
+    torch.set_num_threads(resolve_threads(threads))
+    generator = torch.Generator().manual_seed(int(seed))
+    X, y, held = _split_validation(validation, X, y, generator)
+    classes, targets = np.unique(y, return_inverse=True)
+    if classes.size < 2:
+        raise ValueError(f"y must hold at least two classes, got {classes.tolist()}")
+
+    integer = np.issubdtype(X.dtype, np.integer)
+    scale = 1 / 255 if integer else 1.0
+    if not integer and (X.min() < -1e-6 or X.max() > 1 + 1e-6):
+        raise ValueError("float images must lie in [0, 1] (integer images are divided by "
+                         f"255), got values in [{X.min():g}, {X.max():g}]")
+    scaled = X.astype(np.float64) * scale
+    mean, std = float(scaled.mean()), float(scaled.std())
+    std = std if std > 0 else 1.0
+    shape = tuple(max(n, 32) for n in X.shape[1:])
+    preprocess = Preprocess(scale, mean, std, tuple(X.shape[1:]), shape)
+
+    torch.manual_seed(int(seed))
+    if isinstance(model, str):
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS} or a CoShNet, got {model!r}")
+        net = getattr(CoShNet, model)(n_classes=classes.size, shape=shape)
+    elif isinstance(model, CoShNet):
+        net = model
+        if tuple(net.config["shape"]) != shape or net.config["n_classes"] != classes.size:
+            raise ValueError(f"model expects {tuple(net.config['shape'])} inputs and "
+                             f"{net.config['n_classes']} classes; the data give {shape} and "
+                             f"{classes.size}")
+    else:
+        raise TypeError(f"model must be 'tiny', 'base' or a CoShNet, got {type(model).__name__}")
+    clf = Classifier(net, preprocess, classes, device=device)
+    inputs = preprocess(X)
+    labels = torch.from_numpy(targets.astype(np.int64))
+    optimiser = torch.optim.Adam(net.parameters(), lr=lr)
+    bar = _progress(progress)
+    for epoch in range(epochs):
+        net.train()
+        start = time.perf_counter()
+        order = torch.randperm(inputs.shape[0], generator=generator)
+        total, seen = 0.0, 0
+        bar.start(epoch, epochs, inputs.shape[0])
+        for first in range(0, inputs.shape[0], batch_size):
+            index = order[first:first + batch_size]
+            xb, yb = inputs[index].to(device), labels[index].to(device)
+            optimiser.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(net(xb), yb)
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * index.numel()
+            seen += index.numel()
+            bar.update(index.numel(), total / seen)
+        record = {"epoch": epoch + 1, "loss": total / seen,
+                  "seconds": time.perf_counter() - start}
+        if held is not None:
+            record["validation_accuracy"] = clf.score(*held)
+        clf.history.append(record)
+        bar.finish(record)
+    net.eval()
+    return clf
+
+
+class _progress:
+    """A per-epoch progress bar on stderr (tqdm when installed), or nothing."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.bar = None
+
+    def start(self, epoch, epochs, total):
+        if not self.enabled:
+            return
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            tqdm = None
+        label = f"epoch {epoch + 1}/{epochs}"
+        self.bar = tqdm(total=total, desc=label, unit="img", leave=True,
+                        file=sys.stderr) if tqdm else None
+        self.label = label
+
+    def update(self, n, loss):
+        if self.bar is not None:
+            self.bar.update(n)
+            self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+
+    def finish(self, record):
+        if not self.enabled:
+            return
+        extra = {"loss": f"{record['loss']:.4f}"}
+        if "validation_accuracy" in record:
+            extra["val_acc"] = f"{record['validation_accuracy']:.4f}"
+        if self.bar is not None:
+            self.bar.set_postfix(extra)
+            self.bar.close()
+        else:
+            print(f"{self.label}: " + ", ".join(f"{k} {v}" for k, v in extra.items()),
+                  file=sys.stderr)
+

@@ -1,0 +1,192 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import shearfeat as sf  # noqa: E402
+from shearfeat.nn import (Classifier, CoShNet, ComplexAvgPool2d, ComplexConv2d,  # noqa: E402
+                          ComplexLinear, ShearletFeatures, SplitReLU, fit)
+
+
+def shapes(n, seed, size=28):
+    """Three classes drawn at random places and sizes with noise: disk, square, cross."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[:size, :size]
+    X = np.empty((n, size, size), np.uint8)
+    y = rng.integers(0, 3, n)
+    for i in range(n):
+        r, c = rng.uniform(9, size - 9, 2)
+        h = rng.uniform(4, 7)
+        if y[i] == 0:
+            mask = (rows - r) ** 2 + (cols - c) ** 2 <= h ** 2
+        elif y[i] == 1:
+            mask = (np.abs(rows - r) <= h) & (np.abs(cols - c) <= h)
+        else:
+            mask = ((np.abs(rows - r) <= 1.2) & (np.abs(cols - c) <= h)) | (
+                (np.abs(cols - c) <= 1.2) & (np.abs(rows - r) <= h))
+        image = 40 + 150 * mask + rng.normal(0, 20, (size, size))
+        X[i] = np.clip(image, 0, 255).astype(np.uint8)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def trained():
+    X, y = shapes(600, 0)
+    clf = fit(X, y, epochs=6, batch_size=32, lr=3e-3, progress=False, seed=1)
+    return clf
+
+
+def test_features_equal_extract():
+    rng = np.random.default_rng(0)
+    for shape in ((32, 32), (28, 40)):
+        x = rng.random((3,) + shape).astype(np.float32)
+        module = ShearletFeatures(shape)
+        got = module(torch.from_numpy(x)).numpy()
+        want = sf.extract(x, features="coefficients", preset="small")
+        assert got.shape == want.shape == (3, 20) + shape
+        np.testing.assert_allclose(got, want, atol=2e-5 * np.abs(want).max())
+    assert not list(module.parameters())                      # fixed filters: buffers
+    with pytest.raises(ValueError, match="images must be"):
+        module(torch.zeros(2, 32, 32))
+
+
+@pytest.mark.parametrize("backend", ["real", "native"])
+def test_gradients_of_complex_layers(backend):
+    torch.manual_seed(0)
+    dt = torch.complex128
+    conv = ComplexConv2d(2, 3, 3, padding=1, backend=backend, dtype=dt)
+    linear = ComplexLinear(12, 4, backend=backend, dtype=dt)
+    with torch.no_grad():                     # non-zero biases, so that they are checked
+        conv.bias.normal_()
+        linear.bias.normal_()
+    net = torch.nn.Sequential(conv, SplitReLU(), ComplexAvgPool2d(2), torch.nn.Flatten(),
+                              linear)
+    x = torch.randn(2, 2, 4, 4, dtype=dt, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda v: net(v), (x,))
+    params = [conv.weight, linear.weight, linear.bias]
+    assert torch.autograd.gradcheck(
+        lambda *p: torch.func.functional_call(
+            net, {"0.weight": p[0], "4.weight": p[1], "4.bias": p[2],
+                  "0.bias": conv.bias}, (x.detach(),)), tuple(params))
+
+
+def test_backends_give_the_same_numbers():
+    torch.manual_seed(0)
+    a = CoShNet.tiny(backend="real")
+    b = CoShNet.tiny(backend="native")
+    b.load_state_dict(a.state_dict())
+    x = torch.randn(4, 32, 32)
+    torch.testing.assert_close(a(x), b(x), atol=1e-4, rtol=1e-4)
+
+
+def test_parameter_counts():
+    assert CoShNet.tiny().n_parameters() <= 50_000
+    assert CoShNet.base().n_parameters() == pytest.approx(1.37e6, rel=0.01)
+    with pytest.raises(ValueError, match="too small"):
+        CoShNet.base(shape=(12, 12))
+
+
+def test_initialisation_is_glorot_like():
+    conv = ComplexConv2d(20, 30, 5)
+    expected = 2 / (20 * 25 + 30 * 25)
+    assert conv.weight.abs().pow(2).mean().item() == pytest.approx(expected, rel=0.1)
+
+
+def test_synthetic_task_is_learnt(trained):
+    X, y = shapes(300, 5)
+    assert trained.score(X, y) > 0.9
+    probabilities = trained.predict_proba(X[:7])
+    assert probabilities.shape == (7, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+    assert trained.history[-1]["loss"] < trained.history[0]["loss"]
+    assert "Classifier(3 classes" in repr(trained)
+
+
+def test_save_load_round_trip(trained, tmp_path):
+    X, _ = shapes(50, 9)
+    path = tmp_path / "model.weights"                     # any name is kept as given
+    trained.save(path)
+    loaded = Classifier.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), trained.predict(X))
+    np.testing.assert_allclose(loaded.predict_proba(X), trained.predict_proba(X), rtol=1e-6)
+    assert loaded.history == trained.history
+    with pytest.raises(ValueError, match="trained on"):
+        loaded.predict(np.zeros((2, 30, 30), np.uint8))
+
+
+def test_load_never_unpickles(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, config=np.array([{"format": "x"}], dtype=object))
+    with pytest.raises(ValueError):
+        Classifier.load(path)
+    np.savez(tmp_path / "other.npz", a=np.zeros(3))
+    with pytest.raises(ValueError, match="not a saved shearfeat classifier"):
+        Classifier.load(tmp_path / "other.npz")
+
+
+def test_fit_is_deterministic_for_a_seed():
+    X, y = shapes(64, 3)
+    a = fit(X, y, epochs=1, batch_size=16, progress=False, seed=4)
+    b = fit(X, y, epochs=1, batch_size=16, progress=False, seed=4)
+    for (name, p), q in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+        assert torch.equal(p, q), name
+
+
+def test_string_labels_float_images_and_validation():
+    X, y = shapes(90, 4)
+    names = np.array(["disk", "square", "cross"])[y]
+    clf = fit(X / 255.0, names, epochs=1, progress=False, validation=0.2)
+    assert set(clf.predict(X[:10] / 255.0)) <= set(names)
+    assert "validation_accuracy" in clf.history[0]
+    clf = fit(X, y, epochs=1, progress=False, validation=(X[:20], y[:20]))
+    assert 0 <= clf.history[0]["validation_accuracy"] <= 1
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(X=np.zeros((4, 28)), y=np.zeros(4)), ValueError, "rows, cols"),
+    (dict(y=np.zeros(3)), ValueError, "1-D array of 8 labels"),
+    (dict(X=np.full((8, 28, 28), 3.0)), ValueError, r"lie in \[0, 1\]"),
+    (dict(X=np.full((8, 28, 28), np.nan)), ValueError, "NaN"),
+    (dict(y=np.zeros(8)), ValueError, "two classes"),
+    (dict(model="huge"), ValueError, "model must be one of"),
+    (dict(epochs=0), ValueError, "epochs"),
+    (dict(lr=-1.0), ValueError, "lr"),
+    (dict(device="tpu"), ValueError, "device"),
+    (dict(validation=1.5), ValueError, "fraction"),
+])
+def test_fit_rejects_bad_input(kwargs, error, message):
+    args = dict(X=np.zeros((8, 28, 28), np.uint8), y=np.arange(8) % 2, epochs=1,
+                progress=False)
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        fit(args.pop("X"), args.pop("y"), **args)
+
+
+def test_torch_is_optional():
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ImportError('No module named torch')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import shearfeat, numpy as np\n"
+        "shearfeat.edges(np.eye(16))\n"
+        "assert 'torch' not in sys.modules\n"
+        "try:\n"
+        "    import shearfeat.nn\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "pip install 'shearfeat[nn]'" in out
+
+
+def test_import_shearfeat_does_not_import_torch():
+    out = subprocess.run([sys.executable, "-c", "import sys, shearfeat; "
+                          "print('torch' in sys.modules)"], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
