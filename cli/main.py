@@ -507,6 +507,117 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
         ctx.exit(1)
 
 
+@cli.group()
+def nn():
+    """Train and evaluate CoShNet classifiers (needs PyTorch: pip install 'shearfeat[nn]').
+
+    \b
+    Example:
+      shearfeat nn train -o tiny.npz --epochs 20        # Fashion-MNIST, tiny model
+      shearfeat nn evaluate tiny.npz
+    """
+
+
+def _nn_api():
+    try:
+        import shearfeat.nn as api
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    return api
+
+
+def _dataset(name, data, protocol):
+    from shearfeat import datasets
+    loader = datasets.load_fashion_mnist if name == "fashion-mnist" else datasets.load_mnist
+    try:
+        train, test = loader(data)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    return (test, train) if protocol == "10k" else (train, test)
+
+
+_DATA_OPTIONS = [
+    click.option("--dataset", type=click.Choice(("fashion-mnist", "mnist")),
+                 default="fashion-mnist", show_default=True),
+    click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+                 help="Folder with the IDX files (default: the usual places, see "
+                      "shearfeat.datasets)."),
+    click.option("--protocol", type=click.Choice(("standard", "10k")), default="standard",
+                 show_default=True,
+                 help="standard: train on the training set, test on the test set; 10k: "
+                      "the reverse."),
+]
+
+
+def _data_options(func):
+    for option in reversed(_DATA_OPTIONS):
+        func = option(func)
+    return func
+
+
+@nn.command("train")
+@_data_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Where to save the classifier (.npz).")
+@click.option("--model", type=click.Choice(("tiny", "base")), default="tiny",
+              show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3,
+              show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def nn_train(dataset, data, protocol, output, model, epochs, batch_size, lr, device, seed,
+             force, quiet):
+    """Train a CoShNet on Fashion-MNIST or MNIST and save it.
+
+    \b
+    Example:
+      shearfeat nn train -o tiny.npz --model tiny --epochs 20
+    """
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} exists; pass --force to overwrite it")
+    if not output.parent.exists():
+        raise click.UsageError(f"-o {output}: folder {output.parent} does not exist")
+    api = _nn_api()
+    (X, y), (X_test, y_test) = _dataset(dataset, data, protocol)
+    try:
+        clf = api.fit(X, y, model=model, epochs=epochs, batch_size=batch_size, lr=lr,
+                      device=device, seed=seed, progress=not quiet)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    _write_atomic(output, clf.save)
+    click.echo(f"wrote {output}: {model}, {clf.model.n_parameters():,} parameters, "
+               f"{epochs} epoch(s) on {len(X):,} images; test accuracy "
+               f"{clf.score(X_test, y_test):.4f} on {len(X_test):,}")
+
+
+@nn.command("evaluate")
+@click.argument("model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_data_options
+def nn_evaluate(model_file, dataset, data, protocol):
+    """Accuracy of a saved classifier on a dataset's test images.
+
+    \b
+    Example:
+      shearfeat nn evaluate tiny.npz --dataset fashion-mnist
+    """
+    api = _nn_api()
+    try:
+        clf = api.Classifier.load(model_file)
+    except (ValueError, KeyError, OSError) as exc:
+        raise click.ClickException(f"{model_file}: {exc}") from None
+    _, (X_test, y_test) = _dataset(dataset, data, protocol)
+    try:
+        accuracy = clf.score(X_test, y_test)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{model_file}: accuracy {accuracy:.4f} on {len(X_test):,} {dataset} test "
+               f"images ({protocol} protocol)")
+
+
 @cli.command()
 @click.option("--shape", nargs=2, type=click.IntRange(min=3), default=(512, 512),
               show_default=True, help="Image shape ROWS COLS.")

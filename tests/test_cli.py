@@ -299,3 +299,24 @@ def test_info_blob():
     result = run("info", "--kind", "blob", "--shape", 100, 100)
     assert result.exit_code == 0 and "filters K = 88" in result.output
     assert "blob diameters 4-64 px" in result.output
+
+
+def test_nn_train_and_evaluate(tmp_path):
+    pytest.importorskip("torch")
+    from test_datasets import write_set
+    write_set(tmp_path / "data", n_train=40, n_test=12)
+    model = tmp_path / "m.npz"
+    result = run("nn", "train", "--dataset", "mnist", "--data", tmp_path / "data", "-o", model,
+                 "--epochs", 1, "-q")
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output and "47," in result.output and model.is_file()
+    result = run("nn", "evaluate", model, "--dataset", "mnist", "--data", tmp_path / "data")
+    assert result.exit_code == 0 and "accuracy" in result.output and "12 mnist" in result.output
+    assert run("nn", "train", "--dataset", "mnist", "--data", tmp_path / "data", "-o",
+               model, "--epochs", 1).exit_code == 2                     # exists, no --force
+    result = run("nn", "evaluate", model, "--dataset", "mnist", "--data", tmp_path / "none")
+    assert result.exit_code == 1 and "not found" in result.output
+    (tmp_path / "junk.npz").write_bytes(b"junk")
+    result = run("nn", "evaluate", tmp_path / "junk.npz", "--data", tmp_path / "data",
+                 "--dataset", "mnist")
+    assert result.exit_code == 1 and "junk.npz" in result.output
