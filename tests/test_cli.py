@@ -320,3 +320,13 @@ def test_nn_train_and_evaluate(tmp_path):
     result = run("nn", "evaluate", tmp_path / "junk.npz", "--data", tmp_path / "data",
                  "--dataset", "mnist")
     assert result.exit_code == 1 and "junk.npz" in result.output
+
+
+def test_demo_writes_every_measure(tmp_path):
+    result = run("demo", "-o", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "demo").iterdir())
+    assert names == ["camera.blobs.overlay.png", "camera.edges.overlay.png",
+                     "camera.edges.png", "camera.png", "camera.ridges.overlay.png",
+                     "camera.ridges.png"]
+    assert iio.imread(tmp_path / "demo" / "camera.blobs.overlay.png").shape == (512, 512, 3)
