@@ -9,6 +9,7 @@ import numpy as np
 from scipy import ndimage
 
 from . import _kernels, _tiles
+from ._result import MeasureResult
 from ._filters import TABLE_STEPS, disk_scale_response, scale_calibration
 from ._input import as_image, check_choice, check_min_contrast, resolve_threads
 from ._stream import normalise, orientations, run_rows, workspace
@@ -22,7 +23,7 @@ _KEEP = {"bright": 1, "dark": -1, "both": 0}
 
 
 @dataclass(frozen=True, repr=False)
-class BlobResult:
+class BlobResult(MeasureResult):
     """Blobs (roundish spots) of an image.
 
     Attributes
@@ -42,10 +43,7 @@ class BlobResult:
     diameter: np.ndarray
     height: np.ndarray
 
-    def __repr__(self):
-        m = self.measure
-        return (f"BlobResult(shape={m.shape}, dtype={m.dtype}, "
-                f"measure max={float(m.max()):.3f}, blob pixels={int((m > 0).sum())})")
+    _what = "blob"
 
     def detect(self, threshold=DETECT_THRESHOLD, *, with_strength=False):
         """Blob centres and diameters.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels, _tiles
+from ._result import MeasureResult
 from ._input import as_image, check_min_contrast, resolve_threads
 from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, slot_geometry
@@ -16,7 +17,7 @@ EDGE_MIN_CONTRAST = 1 / 50
 
 
 @dataclass(frozen=True, repr=False)
-class EdgeResult:
+class EdgeResult(MeasureResult):
     """Edges of an image.
 
     Attributes
@@ -32,10 +33,7 @@ class EdgeResult:
     measure: np.ndarray
     orientation: np.ndarray
 
-    def __repr__(self):
-        m = self.measure
-        return (f"EdgeResult(shape={m.shape}, dtype={m.dtype}, "
-                f"measure max={float(m.max()):.3f}, edge pixels={int((m > 0).sum())})")
+    _what = "edge"
 
 
 def edges(image, *, min_contrast=None, pivot_scales="all", mode="reflect",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels, _tiles
+from ._result import MeasureResult
 from ._input import as_image, check_choice, check_min_contrast, resolve_threads
 from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, slot_geometry
@@ -18,7 +19,7 @@ _KEEP = {"bright": 1, "dark": -1, "both": 0}
 
 
 @dataclass(frozen=True, repr=False)
-class RidgeResult:
+class RidgeResult(MeasureResult):
     """Ridges (lines) of an image.
 
     Attributes
@@ -42,10 +43,7 @@ class RidgeResult:
     width: np.ndarray
     height: np.ndarray
 
-    def __repr__(self):
-        m = self.measure
-        return (f"RidgeResult(shape={m.shape}, dtype={m.dtype}, "
-                f"measure max={float(m.max()):.3f}, ridge pixels={int((m > 0).sum())})")
+    _what = "ridge"
 
 
 def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
