@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 
 import torch
 import torch.nn.functional as F
 
+from bench_measures import timed          # benchmarks/ is on sys.path when run as a script
 from shearfeat.nn import CoShNet
 
 
 def step_time(model, x, y, repeat, device):
+    """Median time of one training step (forward, backward, Adam)."""
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def step():
@@ -29,13 +30,7 @@ def step_time(model, x, y, repeat, device):
         optimiser.step()
         if device.type == "cuda":
             torch.cuda.synchronize()
-    step()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return timed(step, repeat)
 
 
 def main():

@@ -66,6 +66,15 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
+POLARITIES = ("bright", "dark", "both")
+
+
+def polarity_sign(polarity) -> int:
+    """Validate ``polarity`` and return what the kernels keep: 1 bright, -1 dark, 0 both."""
+    check_choice(polarity, "polarity", POLARITIES)
+    return {"bright": 1, "dark": -1, "both": 0}[polarity]
+
+
 def check_min_contrast(value, image_range: float) -> float | None:
     """Convert ``min_contrast`` to units of the image range (``None``: relative default)."""
     if value is None:

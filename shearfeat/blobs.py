@@ -11,15 +11,13 @@ from scipy import ndimage
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._filters import TABLE_STEPS, disk_scale_response, scale_calibration
-from ._input import as_image, check_choice, check_min_contrast, resolve_threads
+from ._input import as_image, check_min_contrast, polarity_sign, resolve_threads
 from ._stream import normalise, orientations, run_rows, workspace
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 BLOB_MIN_CONTRAST = 1 / 50
 #: Default threshold of :meth:`BlobResult.detect` on the measure.
 DETECT_THRESHOLD = 0.3
-POLARITIES = ("bright", "dark", "both")
-_KEEP = {"bright": 1, "dark": -1, "both": 0}
 
 
 @dataclass(frozen=True, repr=False)
@@ -181,7 +179,7 @@ def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
     (True, 17)
     """
     image = as_image(image, as_gray=as_gray)
-    check_choice(polarity, "polarity", POLARITIES)
+    keep = polarity_sign(polarity)
     threads = resolve_threads(threads)
     params = dict(params, min_diameter=min_diameter, max_diameter=max_diameter)
     system, tiling = _tiles.prepare(image.shape, "blob", preset=preset, mode=mode,
@@ -194,7 +192,7 @@ def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
     beta = BLOB_MIN_CONTRAST if beta is None else beta
     measure, diameter, height = _tiles.run(
         system, tiling, work,
-        lambda s, w: _blob_maps(s, w, beta, _KEEP[polarity], threads), 3)
+        lambda s, w: _blob_maps(s, w, beta, keep, threads), 3)
     height *= image.dtype.type(span)
     return BlobResult(measure, diameter, height)
 

@@ -8,14 +8,12 @@ import numpy as np
 
 from . import _kernels, _tiles
 from ._result import MeasureResult
-from ._input import as_image, check_choice, check_min_contrast, resolve_threads
+from ._input import as_image, check_min_contrast, polarity_sign, resolve_threads
 from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 RIDGE_MIN_CONTRAST = 1 / 30
-POLARITIES = ("bright", "dark", "both")
-_KEEP = {"bright": 1, "dark": -1, "both": 0}
 
 
 @dataclass(frozen=True, repr=False)
@@ -102,7 +100,7 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
     (32, 5.0, 1.0)
     """
     image = as_image(image, as_gray=as_gray)
-    check_choice(polarity, "polarity", POLARITIES)
+    keep = polarity_sign(polarity)
     threads = resolve_threads(threads)
     system, tiling = _tiles.prepare(image.shape, "ridge", preset=preset, mode=mode,
                                     dtype=image.dtype, params=params)
@@ -117,7 +115,7 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
     beta = RIDGE_MIN_CONTRAST if beta is None else beta
     measure, orientation, width, height = _tiles.run(
         system, tiling, work,
-        lambda s, w: _ridge_maps(s, w, beta, pivot, _KEEP[polarity], threads), 4)
+        lambda s, w: _ridge_maps(s, w, beta, pivot, keep, threads), 4)
     height *= image.dtype.type(span)
     return RidgeResult(measure, orientation, width, height)
 

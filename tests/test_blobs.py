@@ -5,7 +5,7 @@ import naive
 import shearfeat as sf
 from shearfeat._stream import normalise
 from shearfeat._system import cached_system
-from shearfeat.blobs import _KEEP, _blob_maps
+from shearfeat.blobs import _blob_maps
 from synthetic import disk, disks
 
 
@@ -110,7 +110,7 @@ def test_kernels_equal_the_plain_reference(mode, threads):
     system = cached_system(image.shape, "blob", mode=mode, dtype=np.float64,
                            min_diameter=4, max_diameter=16)
     work, _ = normalise(image)
-    got = _blob_maps(system, work, 0.02, _KEEP["both"], threads)
+    got = _blob_maps(system, work, 0.02, 0, threads)
     want = [system.crop(m) for m in naive.blobs(system, work, 0.02, 0)]
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, atol=1e-9)
