@@ -1,8 +1,8 @@
 """FFT plans: the only module that imports pyFFTW.
 
 A :class:`Plans` object owns aligned buffers and two planned transforms for one
-transform shape: the forward FFT of one image and a batched inverse FFT of ``batch``
-spectra.  Planned objects are an order of magnitude faster per call than
+transform shape: the forward FFT of a block of images (often one) and a batched inverse
+FFT of ``batch`` spectra.  Planned objects are an order of magnitude faster per call than
 ``pyfftw.interfaces`` (which re-plan and copy), so they are built once and reused.
 
 Plans bind their buffers, so one object must never be used by two threads at once: the
@@ -125,12 +125,15 @@ class Plans:
         FFTW threads per transform.
     effort : str
         FFTW planner flag.
+    images : int
+        Number of images transformed by one call of :meth:`forward` (a block of small
+        images shares one plan).
 
     Attributes
     ----------
-    image : (M, N) complex ndarray
-        Input of the forward transform; write the (padded) image here.
-    spectrum : (M, N) complex ndarray
+    image : (images, M, N) complex ndarray
+        Input of the forward transform; write the (padded) images here.
+    spectrum : (images, M, N) complex ndarray
         Output of the forward transform.
     products : (batch, M, N) complex ndarray
         Input of the inverse transform.
@@ -138,16 +141,17 @@ class Plans:
         Output of the inverse transform (unnormalised: the filters carry ``1 / (M N)``).
     """
 
-    def __init__(self, shape, batch, dtype, threads, effort):
+    def __init__(self, shape, batch, dtype, threads, effort, images=1):
         self.shape = tuple(shape)
         self.batch = int(batch)
+        self.images = int(images)
         self.dtype = np.dtype(dtype)
         flags = (effort, "FFTW_DESTROY_INPUT")
-        self.image = pyfftw.empty_aligned(self.shape, self.dtype)
-        self.spectrum = pyfftw.empty_aligned(self.shape, self.dtype)
+        self.image = pyfftw.empty_aligned((self.images,) + self.shape, self.dtype)
+        self.spectrum = pyfftw.empty_aligned((self.images,) + self.shape, self.dtype)
         self.products = pyfftw.empty_aligned((self.batch,) + self.shape, self.dtype)
         self.coefficients = pyfftw.empty_aligned((self.batch,) + self.shape, self.dtype)
-        self._forward = pyfftw.FFTW(self.image, self.spectrum, axes=(0, 1),
+        self._forward = pyfftw.FFTW(self.image, self.spectrum, axes=(1, 2),
                                     direction="FFTW_FORWARD", flags=flags, threads=threads)
         self._inverse = pyfftw.FFTW(self.products, self.coefficients, axes=(1, 2),
                                     direction="FFTW_BACKWARD", flags=flags, threads=threads)
@@ -157,17 +161,31 @@ class Plans:
         self._forward.execute()
         return self.spectrum
 
-    def inverse(self) -> np.ndarray:
-        """Transform :attr:`products` into :attr:`coefficients` and return them."""
-        self._inverse.execute()
-        return self.coefficients
+    def inverse(self, out=None) -> np.ndarray:
+        """Transform :attr:`products` into :attr:`coefficients`, or into ``out`` (an
+        aligned array laid out like them), and return that."""
+        if out is None:
+            self._inverse.execute()
+            return self.coefficients
+        self._inverse.update_arrays(self.products, out)
+        try:
+            self._inverse.execute()
+        finally:
+            self._inverse.update_arrays(self.products, self.coefficients)
+        return out
 
 
-def get_plans(shape, batch, dtype, threads, effort=None) -> Plans:
+def empty_aligned(shape, dtype) -> np.ndarray:
+    """An uninitialised array aligned for FFTW's SIMD code (e.g. for
+    :meth:`Plans.inverse` to write into)."""
+    return pyfftw.empty_aligned(shape, dtype)
+
+
+def get_plans(shape, batch, dtype, threads, effort=None, images=1) -> Plans:
     """Return the calling thread's cached :class:`Plans`, building them if needed."""
     effort = default_effort() if effort is None else effort
     key = (threading.get_ident(), tuple(shape), int(batch), np.dtype(dtype).str,
-           int(threads), effort)
+           int(threads), effort, int(images))
     with _lock:
         plans = _cache.get(key)
         if plans is not None:
@@ -176,7 +194,7 @@ def get_plans(shape, batch, dtype, threads, effort=None) -> Plans:
     with _lock:
         if not _wisdom_loaded:
             _load_wisdom()
-    plans = Plans(shape, batch, dtype, threads, effort)   # planning outside the lock
+    plans = Plans(shape, batch, dtype, threads, effort, images)   # planning outside the lock
     with _lock:
         _cache[key] = plans
         while len(_cache) > _CACHE_SIZE:

@@ -26,14 +26,34 @@ _OPTIONS = dict(cache=True, nogil=True, fastmath=False, error_model="numpy")
 
 @njit(**_OPTIONS)
 def multiply_rows(spectrum, pairs, out, r0, r1):
-    """``out[p, r] = spectrum[r] * pairs[p, r]`` for rows r0 .. r1 - 1."""
-    n_pairs = pairs.shape[0]
+    """``out[p, r] = spectrum[r] * pairs[p, r % M]`` for rows r0 .. r1 - 1.
+
+    ``spectrum`` is (B M, N): the spectra of B images stacked along the rows; ``pairs`` is
+    (P, M, N) and ``out`` (P, B M, N).
+    """
+    n_pairs, period, _ = pairs.shape
     n_cols = spectrum.shape[1]
     for r in range(r0, r1):              # rows outermost: a spectrum row serves every pair
         x = spectrum[r]
         for p in range(n_pairs):
-            src = pairs[p, r]
+            src = pairs[p, r % period]
             dst = out[p, r]
+            for c in range(n_cols):
+                dst[c] = x[c] * src[c]
+
+
+@njit(**_OPTIONS)
+def multiply_filters(spectrum, filters, out, r0, r1):
+    """``out[b, k, r % M] = spectrum[r] * filters[k, r % M]`` for rows r0 .. r1 - 1 of
+    the (B M, N) spectra of B images stacked along the rows; ``out`` is (B, K, M, N)."""
+    n_filters, period, n_cols = filters.shape
+    for r in range(r0, r1):
+        x = spectrum[r]
+        b = r // period
+        row = r % period
+        for k in range(n_filters):
+            src = filters[k, row]
+            dst = out[b, k, row]
             for c in range(n_cols):
                 dst[c] = x[c] * src[c]
 
@@ -45,6 +65,14 @@ def _wrap(i, n):
     if i >= n:
         return i - n
     return i
+
+
+@njit(**_OPTIONS)
+def _wrap_row(r, d, period):
+    """Row ``r - d`` of the image that row ``r`` belongs to, periodically: images of
+    ``period`` rows are stacked along the rows."""
+    top = r - r % period
+    return top + _wrap(r - top - d, period)
 
 
 @njit(**_OPTIONS)
@@ -121,14 +149,16 @@ def _edge_fold(p, ps, acc, dc, slot, n_s, bp, bo, bs, bm):
 
 @njit(**_OPTIONS)
 def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, best_s,
-                measure, r0, r1):
+                measure, period, active, r0, r1):
     """Fold orientation ``f`` (slots f and f + n_o) into the edge state.
 
     ``coeffs[s] = real C(f, s) + i imag C(f, s + d)`` for s = 0 .. S-1 (S pairs).  Slots
     ``n_o .. 2 n_o - 1`` are the point reflections of slots ``0 .. n_o - 1``:
     ``C(o + n_o)(x) = conj(C(o)(x - direction[o]))``, so each row is loaded once and its
-    reflected statistics are folded into row ``r + direction[o][0]`` (0 or 1 rows on).  ``stack[f, s]`` receives
-    ``imag C(f, s + d)``.
+    reflected statistics are folded into row ``r + direction[o][0]`` (0 or 1 rows on).
+    ``stack[f, s]`` receives ``imag C(f, s + d)``.  The rows hold images of ``period``
+    rows each, one after the other; the shift wraps within each image.  Rows where
+    ``active`` is False (padding that will be cropped) are skipped.
     """
     n_s, n_rows, n_cols = coeffs.shape
     n_o = dir_r.shape[0]
@@ -144,11 +174,13 @@ def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, 
     rps = np.empty(n_cols, np.int32)
     racc = np.empty(n_cols, dtype)
     one = dtype.type(1.0)
-    if dr != 0:                                # the row above the block, for its first row
-        _load_row(coeffs, _wrap(r0 - dr, n_rows), 0, zr, zi)
-        _edge_stats(zr, zi, -one, pivot, beta, rp, rps, racc)
     for r in range(r0, r1):
+        if not active[r]:
+            continue
         if dr != 0:                            # row r - 1's reflection lands on row r
+            if r == r0 or r % period == 0 or not active[r - 1]:   # not carried over
+                _load_row(coeffs, _wrap_row(r, dr, period), 0, zr, zi)
+                _edge_stats(zr, zi, -one, pivot, beta, rp, rps, racc)
             _edge_fold(rp, rps, racc, dc, f + n_o, n_s, best_p[r], best_slot[r], best_s[r],
                        measure[r])
         _load_row(coeffs, r, 0, zr, zi)
@@ -165,13 +197,13 @@ def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, 
 
 
 @njit(**_OPTIONS)
-def _edge_response(stack, slot, s, r, c, dir_r, dir_c):
+def _edge_response(stack, slot, s, r, c, dir_r, dir_c, period):
     """Odd response of ``slot`` at scale ``s`` and pixel (r, c), read from the stack."""
-    n_o, _, n_rows, n_cols = stack.shape
+    n_o, _, _, n_cols = stack.shape
     if slot < n_o:
         return stack[slot, s, r, c]
     g = slot - n_o
-    return -stack[g, s, _wrap(r - dir_r[g], n_rows), _wrap(c - dir_c[g], n_cols)]
+    return -stack[g, s, _wrap_row(r, dir_r[g], period), _wrap(c - dir_c[g], n_cols)]
 
 
 @njit(**_OPTIONS)
@@ -203,12 +235,14 @@ def _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin):
 
 @njit(**_OPTIONS)
 def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, left_slot,
-                     right_slot, slope, axis, twin, out, r0, r1):
+                     right_slot, slope, axis, twin, period, active, out, r0, r1):
     """Tangent angle in degrees: a three-point parabola over the orientation index
     (twins skipped) at the pivot scale, mapped through the interpolated shear slope; NaN
     where E = 0."""
     n_cols = measure.shape[1]
     for r in range(r0, r1):
+        if not active[r]:
+            continue
         for c in range(n_cols):
             if not measure[r, c] > 0.0:
                 out[r, c] = np.nan
@@ -216,8 +250,9 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
             o = best_slot[r, c]
             s = best_s[r, c]
             p = best_p[r, c]
-            lv = max(_edge_response(stack, left_slot[o], s, r, c, dir_r, dir_c), 0.0)
-            rv = max(_edge_response(stack, right_slot[o], s, r, c, dir_r, dir_c), 0.0)
+            lv = max(_edge_response(stack, left_slot[o], s, r, c, dir_r, dir_c, period), 0.0)
+            rv = max(_edge_response(stack, right_slot[o], s, r, c, dir_r, dir_c, period),
+                     0.0)
             curvature = 2.0 * p - lv - rv
             x = 0.0
             if curvature > 0.0:
@@ -227,7 +262,7 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
 
 @njit(**_OPTIONS)
 def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, best_abs,
-                 best_slot, best_e, best_s, measure, height, width, r0, r1):
+                 best_slot, best_e, best_s, measure, height, width, active, r0, r1):
     """Fold orientation ``f`` (on- and off-origin slots) into the ridge state.
 
     ``coeffs[e * S + s] = real C(f, e, s + d) + i imag C(f, e, s)``.  For parity e and
@@ -249,6 +284,8 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
     penalty = np.empty(n_cols, dtype)
     norm = np.empty(n_cols, dtype)
     for r in range(r0, r1):
+        if not active[r]:
+            continue
         _load_row(coeffs, r, 0, zr, zi)
         for k in range(n_pairs):
             dst = stack[f, k, r]
@@ -301,13 +338,15 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
 
 @njit(**_OPTIONS)
 def ridge_finish(measure, best_abs, best_slot, best_e, best_s, height, width, stack,
-                 left_slot, right_slot, slope, axis, twin, keep, out, r0, r1):
+                 left_slot, right_slot, slope, axis, twin, keep, active, out, r0, r1):
     """Polarity and tangent angle (a triangle fit over the orientation index at the
     pivot's scale and parity); zero measure, width and height and NaN angle where there
     is no ridge.  ``keep``: 1 bright, -1 dark, 0 both."""
     n_cols = measure.shape[1]
     n_s = stack.shape[1] // 2
     for r in range(r0, r1):
+        if not active[r]:
+            continue
         for c in range(n_cols):
             h = height[r, c]
             if not measure[r, c] > 0.0 or (keep > 0 and not h > 0.0) or (
@@ -421,7 +460,7 @@ def nonmax_suppress(measure, orientation, out, r0, r1):
 
 
 @njit(**_OPTIONS)
-def blob_update(coeffs, s, stack, odd_max, r0, r1):
+def blob_update(coeffs, s, stack, odd_max, active, r0, r1):
     """Fold the maps of blob scale ``s`` into the state.
 
     ``coeffs`` holds ``even_r + i odd_r`` for the ``R`` even rotations, then
@@ -432,6 +471,8 @@ def blob_update(coeffs, s, stack, odd_max, r0, r1):
     n_maps = coeffs.shape[0]
     n_cols = coeffs.shape[2]
     for r in range(r0, r1):
+        if not active[r]:
+            continue
         out = odd_max[s, r]
         for c in range(n_cols):
             out[c] = 0.0
@@ -462,7 +503,7 @@ def _table(values, delta0, steps, delta):
 
 @njit(**_OPTIONS)
 def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo,
-                diameter0, keep, measure, diameter, height, r0, r1):
+                diameter0, keep, measure, diameter, height, active, r0, r1):
     """The SymFD blob measure from the even responses of every scale and rotation and the
     largest odd response of every scale.
 
@@ -474,6 +515,8 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
     n_s, n_r = stack.shape[0], stack.shape[1]
     n_cols = stack.shape[3]
     for r in range(r0, r1):
+        if not active[r]:
+            continue
         for c in range(n_cols):
             best = 0.0
             bs = -1

@@ -22,7 +22,7 @@ _pool = None
 _pool_lock = threading.Lock()
 
 
-def _executor() -> ThreadPoolExecutor:
+def executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -37,7 +37,7 @@ def run_rows(kernel, n_rows, threads, *args):
         kernel(*args, 0, n_rows)
         return
     bounds = np.linspace(0, n_rows, threads + 1).astype(int)
-    futures = [_executor().submit(kernel, *args, int(r0), int(r1))
+    futures = [executor().submit(kernel, *args, int(r0), int(r1))
                for r0, r1 in zip(bounds[:-1], bounds[1:]) if r1 > r0]
     for future in futures:
         future.result()
@@ -98,22 +98,47 @@ def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
     return mask
 
 
-def orientations(system, image, threads):
+def orientations(system, images, threads):
     """Yield ``(f, coeffs)`` for each group f of the system's pair spectra: each
     orientation of an edge or ridge system, each scale of a blob system.
 
-    ``coeffs`` is the (n_pairs, M', N') complex output of the batched inverse FFT on the
-    transform grid; it is overwritten by the next group.
+    ``images`` is one (M, N) image or a (B, M, N) block of them, transformed by one plan.
+    ``coeffs`` is the (n_pairs, B M', N') complex output of the batched inverse FFT on the
+    transform grid (M', N'), the B images stacked along the rows; it is overwritten by
+    the next group.
     """
     pairs = system._pairs
-    plans = _fft.get_plans(system.transform_shape, pairs.shape[1], system.complex_dtype,
-                           threads)
-    plans.image[...] = system.pad(image)
-    spectrum = plans.forward()
-    n_rows = system.transform_shape[0]
+    block = images[None] if images.ndim == 2 else images
+    count = block.shape[0]
+    n_pairs = pairs.shape[1]
+    rows, cols = system.transform_shape
+    plans = _fft.get_plans(system.transform_shape, n_pairs * count, system.complex_dtype,
+                           threads, images=count)
+    plans.image[...] = system.pad(block)
+    spectrum = plans.forward().reshape(count * rows, cols)
+    products = plans.products.reshape(n_pairs, count * rows, cols)
     for f in range(pairs.shape[0]):
-        run_rows(_kernels.multiply_rows, n_rows, threads, spectrum, pairs[f], plans.products)
-        yield f, plans.inverse()
+        run_rows(_kernels.multiply_rows, count * rows, threads, spectrum, pairs[f], products)
+        yield f, plans.inverse().reshape(n_pairs, count * rows, cols)
+
+
+def active_rows(system, count, margin=1):
+    """Which rows of ``count`` stacked transform grids the measure kernels compute: the
+    image's own rows and ``margin`` more either side (the edge orientation reads one
+    row up).  The other rows are padding that is cropped away."""
+    period = system.transform_shape[0]
+    (top, _), _ = system.padding
+    rows = np.zeros(period, np.bool_)
+    rows[max(0, top - margin):top + system.shape[0] + margin] = True
+    return np.tile(rows, count)
+
+
+def crop_block(system, array, count):
+    """The (count, M, N) images (or one (M, N) image when ``count`` is None) cropped
+    from a (count M', N') array of stacked transform-grid maps, copied."""
+    rows, cols = system.transform_shape
+    cropped = system.crop(array.reshape(-1, rows, cols))
+    return (cropped[0] if count is None else cropped).copy()
 
 
 def normalise(image):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import os
@@ -61,6 +62,7 @@ def _neighbours(duplicate, n_orientations, n_slots):
     return left, right
 
 
+@functools.lru_cache(maxsize=64)
 def measure_radius(params, kind) -> int:
     """Support radius, in pixels, of the filter parts the measure of ``kind`` reads.
 
@@ -440,10 +442,11 @@ class ShearletSystem:
 
     # -- use ------------------------------------------------------------------------------
     def pad(self, image):
-        """Return ``image`` padded to :attr:`transform_shape` as the mode requires."""
+        """Return ``image`` (or a stack of images along leading axes) padded to
+        :attr:`transform_shape` as the mode requires."""
         if self.mode == "periodic":
             return image
-        return np.pad(image, self.padding, mode="symmetric")
+        return np.pad(image, ((0, 0),) * (image.ndim - 2) + self.padding, mode="symmetric")
 
     def crop(self, array):
         """Crop the last two axes of a transform-shaped array back to :attr:`shape`."""

@@ -1,4 +1,6 @@
-"""Large images in overlapping tiles (overlap-save), so memory does not grow with them.
+"""How an input is cut for the transform: large images in overlapping tiles
+(overlap-save), so memory does not grow with them, and many small images in blocks that
+share one transform plan, so per-call costs do not dominate.
 
 The measures are per-pixel functions of the coefficients, and a coefficient only sees
 the image within the support of its filter.  So a large image is padded once by
@@ -10,12 +12,14 @@ once for the window shape; memory depends on the window, not on the image.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import asdict
 
 import numpy as np
 
 from ._filters import fast_length
+from ._input import check_min_contrast
 from ._params import resolve_params
 from ._system import ShearletSystem, cached_system, measure_radius
 
@@ -49,12 +53,18 @@ def tile_size(kind, resolved, dtype) -> int:
     if size is not None:
         return size
     limit = _positive_int_env("SHEARFEAT_MEMORY_LIMIT", 2 ** 20) or DEFAULT_MEMORY_LIMIT
-    probe = ShearletSystem((64, 64), kind, mode="periodic", dtype=dtype, **asdict(resolved))
-    per_pixel = probe.memory_estimate()["total"] / 64 ** 2
+    per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str)
     side = max(64, int((limit / per_pixel) ** 0.5))
     while fast_length(side) != side:
         side -= 1
     return side
+
+
+@functools.lru_cache(maxsize=64)
+def _bytes_per_pixel(kind, resolved, dtype):
+    """Bytes per transform pixel of a measure call (a probe system, never built)."""
+    probe = ShearletSystem((64, 64), kind, mode="periodic", dtype=dtype, **asdict(resolved))
+    return probe.memory_estimate()["total"] / 64 ** 2
 
 
 def _axis_windows(n, margin, limit):
@@ -129,3 +139,71 @@ def in_tiles(work, system, maps, n_outputs, margin, tiles):
                 out[r0:r0 + rows, c0:c0 + cols] = result[margin:margin + rows,
                                                          margin:margin + cols]
     return outputs
+
+
+#: Work memory of one block of small images (see :func:`measure_block`).
+BLOCK_BYTES = 32 * 2 ** 20
+
+
+def images_per_block(system) -> int:
+    """How many images of ``system``'s shape one block transforms together."""
+    return max(1, int(BLOCK_BYTES // system.memory_estimate()["work"]))
+
+
+def _ranges(block):
+    """Per-image intensity range and mean, in float64."""
+    lo = block.min(axis=(1, 2)).astype(np.float64)
+    hi = block.max(axis=(1, 2)).astype(np.float64)
+    return hi - lo, block.mean(axis=(1, 2), dtype=np.float64)
+
+
+def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs):
+    """Run a measure over a (B, M, N) block of images; ``maps(system, work, beta)``
+    computes its ``n_outputs`` maps from normalised images.
+
+    Every image is normalised to zero mean and unit range, so that the relative
+    ``default`` minimal contrast applies.  An absolute ``min_contrast`` instead divides
+    every image by one common range (the first non-flat image's): the measures depend
+    on the image and beta only through their ratio, so this equals image-by-image
+    normalisation up to rounding and lets one beta serve the whole block.  Untiled
+    images go through the transform in blocks of :func:`images_per_block` (the last
+    one padded with flat images, so that one plan serves all); tiled ones one by one.
+
+    Returns
+    -------
+    outputs : list of (B, M, N) ndarray
+    divisors : (B,) float64 ndarray
+        What each image was divided by (1 for flat images).
+    flat : (B,) bool ndarray
+        Images of zero range: their maps are whatever flat input gives; the caller
+        fixes them.
+    """
+    count = block.shape[0]
+    spans, means = _ranges(block)
+    flat = spans == 0.0
+    if min_contrast is None:
+        beta = default
+        divisors = np.where(flat, 1.0, spans)
+    else:
+        common = float(spans[~flat][0]) if (~flat).any() else 1.0
+        beta = check_min_contrast(min_contrast, common)
+        divisors = np.full(count, common)
+    outputs = [np.empty(block.shape, block.dtype) for _ in range(n_outputs)]
+    size = 1 if tiling is not None else min(count, images_per_block(system))
+    work = np.zeros((size,) + block.shape[1:], block.dtype)
+    for start in range(0, count, size):
+        n = min(size, count - start)
+        part = block[start:start + n].astype(np.float64)
+        part -= means[start:start + n, None, None]
+        part /= divisors[start:start + n, None, None]
+        part[flat[start:start + n]] = 0.0
+        work[:n] = part
+        work[n:] = 0.0
+        if tiling is None:
+            results = maps(system, work, beta)
+        else:
+            results = [r[None] for r in run(system, tiling, work[0],
+                                            lambda s, w: maps(s, w, beta), n_outputs)]
+        for out, result in zip(outputs, results):
+            out[start:start + n] = result[:n]
+    return outputs, divisors, flat

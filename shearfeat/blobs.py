@@ -11,8 +11,8 @@ from scipy import ndimage
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._filters import TABLE_STEPS, disk_scale_response, scale_calibration
-from ._input import as_image, check_min_contrast, polarity_sign, resolve_threads
-from ._stream import normalise, orientations, run_rows, workspace
+from ._input import as_image, polarity_sign, resolve_threads
+from ._stream import active_rows, crop_block, orientations, run_rows, workspace
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 BLOB_MIN_CONTRAST = 1 / 50
@@ -179,26 +179,34 @@ def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
     (True, 17)
     """
     image = as_image(image, as_gray=as_gray)
+    maps = blob_maps(image[None], min_diameter=min_diameter, max_diameter=max_diameter,
+                     min_contrast=min_contrast, polarity=polarity, mode=mode, preset=preset,
+                     threads=resolve_threads(threads), params=params)
+    return BlobResult(*(m[0] for m in maps))
+
+
+def blob_maps(block, *, min_diameter, max_diameter, min_contrast, polarity, mode, preset,
+              threads, params):
+    """Blob measure, diameter and height of a (B, M, N) block of images, each (B, M, N)."""
     keep = polarity_sign(polarity)
-    threads = resolve_threads(threads)
     params = dict(params, min_diameter=min_diameter, max_diameter=max_diameter)
-    system, tiling = _tiles.prepare(image.shape, "blob", preset=preset, mode=mode,
-                                    dtype=image.dtype, params=params)
-    work, span = normalise(image)
-    beta = check_min_contrast(min_contrast, span if span > 0 else 1.0)
-    if work is None:
-        zeros = np.zeros(image.shape, image.dtype)
-        return BlobResult(zeros, zeros.copy(), zeros.copy())
-    beta = BLOB_MIN_CONTRAST if beta is None else beta
-    measure, diameter, height = _tiles.run(
-        system, tiling, work,
-        lambda s, w: _blob_maps(s, w, beta, keep, threads), 3)
-    height *= image.dtype.type(span)
-    return BlobResult(measure, diameter, height)
+    system, tiling = _tiles.prepare(block.shape[1:], "blob", preset=preset, mode=mode,
+                                    dtype=block.dtype, params=params)
+    (measure, diameter, height), divisors, flat = _tiles.measure_block(
+        system, tiling, block, min_contrast, BLOB_MIN_CONTRAST,
+        lambda s, w, beta: _blob_maps(s, w, beta, keep, threads), 3)
+    height *= divisors[:, None, None].astype(height.dtype)
+    for array in (measure, diameter, height):
+        array[flat] = 0.0
+    return measure, diameter, height
 
 
 def _blob_maps(system, work, beta, keep, threads):
-    shape = system.transform_shape
+    """The three blob maps of one normalised (M, N) image or a (B, M, N) block."""
+    count = None if work.ndim == 2 else work.shape[0]
+    period, cols = system.transform_shape
+    n_rows = period * (count or 1)
+    shape = (n_rows, cols)
     dtype = system.dtype
     J = system.n_scales
     spo = system.params.scales_per_octave
@@ -207,9 +215,10 @@ def _blob_maps(system, work, beta, keep, threads):
     stack, odd_max, measure, diameter, height = workspace(
         "blobs", [(J, system.n_orientations // 2) + shape, (J,) + shape] + [shape] * 3,
         [dtype] * 5)
+    active = active_rows(system, count or 1, margin=0)
     for s, coeffs in orientations(system, work, threads):
-        run_rows(_kernels.blob_update, shape[0], threads, coeffs, s, stack, odd_max)
-    run_rows(_kernels.blob_finish, shape[0], threads, stack, odd_max, response, delta0,
+        run_rows(_kernels.blob_update, n_rows, threads, coeffs, s, stack, odd_max, active)
+    run_rows(_kernels.blob_finish, n_rows, threads, stack, odd_max, response, delta0,
              float(TABLE_STEPS), cal_p, cal_u, float(beta), float(spo),
-             float(system.blob_diameters[0]), keep, measure, diameter, height)
-    return tuple(system.crop(a).copy() for a in (measure, diameter, height))
+             float(system.blob_diameters[0]), keep, measure, diameter, height, active)
+    return tuple(crop_block(system, a, count) for a in (measure, diameter, height))

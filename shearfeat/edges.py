@@ -8,8 +8,8 @@ import numpy as np
 
 from . import _kernels, _tiles
 from ._result import MeasureResult
-from ._input import as_image, check_min_contrast, resolve_threads
-from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
+from ._input import as_image, resolve_threads
+from ._stream import active_rows, crop_block, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -92,26 +92,34 @@ def edges(image, *, min_contrast=None, pivot_scales="all", mode="reflect",
     (31, 0)
     """
     image = as_image(image, as_gray=as_gray)
-    threads = resolve_threads(threads)
-    system, tiling = _tiles.prepare(image.shape, "edge", preset=preset, mode=mode,
-                                    dtype=image.dtype, params=params)
+    measure, orientation = edge_maps(image[None], min_contrast=min_contrast,
+                                     pivot_scales=pivot_scales, mode=mode, preset=preset,
+                                     threads=resolve_threads(threads), params=params)
+    return EdgeResult(measure[0], orientation[0])
+
+
+def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, params):
+    """Edge measure and orientation of a (B, M, N) block of images, each (B, M, N)."""
+    system, tiling = _tiles.prepare(block.shape[1:], "edge", preset=preset, mode=mode,
+                                    dtype=block.dtype, params=params)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
-    work, span = normalise(image)
-    beta = check_min_contrast(min_contrast, span if span > 0 else 1.0)
-    if work is None:
-        return EdgeResult(np.zeros(image.shape, image.dtype),
-                          np.full(image.shape, np.nan, image.dtype))
-    beta = EDGE_MIN_CONTRAST if beta is None else beta
-    maps = _tiles.run(system, tiling, work,
-                      lambda s, w: _edge_maps(s, w, beta, pivot, threads), 2)
-    return EdgeResult(*maps)
+    (measure, orientation), _, flat = _tiles.measure_block(
+        system, tiling, block, min_contrast, EDGE_MIN_CONTRAST,
+        lambda s, w, beta: _edge_maps(s, w, beta, pivot, threads), 2)
+    measure[flat] = 0.0
+    orientation[flat] = np.nan
+    return measure, orientation
 
 
 def _edge_maps(system, work, beta, pivot, threads):
+    """Measure and orientation of one normalised (M, N) image or a (B, M, N) block."""
     table = system.orientation_table
     n_o, S = system.n_orientations, system.n_measure_scales
-    shape = system.transform_shape
+    count = None if work.ndim == 2 else work.shape[0]
+    period, cols = system.transform_shape
+    n_rows = period * (count or 1)
+    shape = (n_rows, cols)
     dtype = system.dtype
     left_slot, right_slot = _neighbours(table.duplicate, n_o, 2 * n_o)
     slope, axis, twin = slot_geometry(table, 2 * n_o)
@@ -126,10 +134,11 @@ def _edge_maps(system, work, beta, pivot, threads):
     best_slot.fill(-1)
     measure.fill(0)
     beta = dtype.type(beta)
+    active = active_rows(system, count or 1)
     for f, coeffs in orientations(system, work, threads):
-        run_rows(_kernels.edge_update, shape[0], threads, coeffs, f, pivot, beta, dir_r,
-                 dir_c, stack, best_p, best_slot, best_s, measure)
-    run_rows(_kernels.edge_orientation, shape[0], threads, measure, best_p, best_slot, best_s,
-             stack, dir_r, dir_c, left_slot, right_slot, slope, axis, twin, orientation)
-    return (system.crop(measure).copy(),
-            system.crop(orientation).copy())
+        run_rows(_kernels.edge_update, n_rows, threads, coeffs, f, pivot, beta, dir_r,
+                 dir_c, stack, best_p, best_slot, best_s, measure, period, active)
+    run_rows(_kernels.edge_orientation, n_rows, threads, measure, best_p, best_slot, best_s,
+             stack, dir_r, dir_c, left_slot, right_slot, slope, axis, twin, period, active,
+             orientation)
+    return crop_block(system, measure, count), crop_block(system, orientation, count)

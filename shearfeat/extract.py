@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import numbers
-from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 
 import numpy as np
 
-from . import _fft
+from . import _fft, _kernels
 from ._input import as_image, check_choice, resolve_threads
+from ._stream import executor
 from ._system import MODES, cached_system
-from .blobs import blobs
-from .edges import edges
-from .ridges import ridges
+from .blobs import blob_maps, blobs
+from .edges import edge_maps, edges
+from .ridges import ridge_maps, ridges
 
 #: Measure features and the channels each contributes, in order.
 CHANNELS = {
@@ -21,7 +22,6 @@ CHANNELS = {
     "ridges": ("ridges", "ridges_cos2", "ridges_sin2", "ridges_width"),
     "blobs": ("blobs", "blobs_diameter"),
 }
-_MEASURES = {"edges": edges, "ridges": ridges, "blobs": blobs}
 #: Keyword arguments each measure takes besides its system's parameters.
 _OPTIONS = {"edges": {"min_contrast", "pivot_scales"},
             "ridges": {"min_contrast", "pivot_scales", "polarity"},
@@ -137,8 +137,10 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     kind : {"edge", "ridge", "blob"}
         For ``"coefficients"``: which system's filters (the measures choose their own).
     batch_size : int, optional
-        Images transformed together for ``"coefficients"`` (default: as many as keep the
-        batch's coefficients under 256 MiB).  Results do not depend on it.
+        For ``"coefficients"``, images transformed together (default: as many as keep
+        the batch's coefficients under 256 MiB); for measures, images per step (default
+        1024), which share one FFT plan and one call of each kernel in blocks of about
+        32 MiB of work memory.  Results do not depend on it beyond float rounding.
     threads : int, optional
         Threads; default ``$SHEARFEAT_NUM_THREADS`` or all cores.  Results do not
         depend on it.
@@ -176,58 +178,102 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
                              params)
     routed = _route(features, params)
     batch = _as_batch(images)
-    out = np.zeros((batch.shape[0], len(feature_names(features))) + batch.shape[1:],
-                   np.float32)
-    # Several images at once, one thread each, rather than splitting small images' rows.
-    per_image = 1 if batch.shape[0] > 1 else threads
-    workers = min(threads, batch.shape[0])
-
-    def fill(b):
+    count = batch.shape[0]
+    out = np.empty((count, len(feature_names(features))) + batch.shape[1:], np.float32)
+    step = batch_size or MEASURE_BATCH
+    for start in range(0, count, step):
+        part = batch[start:start + step]
         channel = 0
         for feature in features:
-            result = _MEASURES[feature](batch[b], preset=preset, mode=mode,
-                                        threads=per_image, **routed[feature])
-            out[b, channel] = result.measure
-            if feature == "blobs":
-                out[b, channel + 1] = result.diameter
-            else:
-                angle = np.radians(2.0 * result.orientation.astype(np.float64))
-                out[b, channel + 1] = np.nan_to_num(np.cos(angle))
-                out[b, channel + 2] = np.nan_to_num(np.sin(angle))
-            if feature == "ridges":
-                out[b, channel + 3] = result.width
+            _fill(out[start:start + part.shape[0]], channel, feature,
+                  _maps(feature, part, preset, mode, threads, routed[feature]))
             channel += len(CHANNELS[feature])
-
-    if workers <= 1:
-        for b in range(batch.shape[0]):
-            fill(b)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(fill, range(batch.shape[0])))
     return out
+
+
+#: Images per step of a measure :func:`extract` (bounds the per-map intermediates).
+MEASURE_BATCH = 1024
+_BLOCK_MAPS = {"edges": edge_maps, "ridges": ridge_maps, "blobs": blob_maps}
+_PUBLIC = {"edges": edges, "ridges": ridges, "blobs": blobs}
+
+
+def _maps(feature, block, preset, mode, threads, kwargs):
+    """The maps of one measure for a block of images: the public function's defaults,
+    overridden by ``kwargs``; the rest of ``kwargs`` are system parameters."""
+    options = {name: parameter.default for name, parameter in
+               inspect.signature(_PUBLIC[feature]).parameters.items()
+               if name in _OPTIONS[feature]}
+    options.update((k, v) for k, v in kwargs.items() if k in _OPTIONS[feature])
+    params = {k: v for k, v in kwargs.items() if k not in _OPTIONS[feature]}
+    return _BLOCK_MAPS[feature](block, preset=preset, mode=mode, threads=threads,
+                                params=params, **options)
+
+
+def _fill(out, channel, feature, maps):
+    """Write one measure's maps into its channels of ``out`` (B, C, M, N)."""
+    out[:, channel] = maps[0]
+    if feature == "blobs":
+        out[:, channel + 1] = maps[1]
+        return
+    angle = np.radians(2.0 * maps[1].astype(np.float64))
+    out[:, channel + 1] = np.nan_to_num(np.cos(angle))
+    out[:, channel + 2] = np.nan_to_num(np.sin(angle))
+    if feature == "ridges":
+        out[:, channel + 3] = maps[2]
 
 
 def _coefficients(batch, kind, preset, mode, batch_size, threads, params):
-    """Batched plain transform: one forward FFT per image, one batched inverse per filter."""
+    """Batched plain transform: per block of images, one forward FFT plan, one fused
+    multiply by all filters, one batched inverse FFT of every (image, filter) pair.
+    Blocks run in parallel, one thread each, with their own plans."""
     count = batch.shape[0]
     system = cached_system(batch.shape[1:], kind, preset=preset, mode=mode,
                            dtype=batch.dtype, **params)
-    filters = system.filters
-    per_image = system.n_filters * int(np.prod(system.transform_shape)) * \
-        system.complex_dtype.itemsize
+    rows, cols = system.transform_shape
     if batch_size is None:
-        batch_size = max(1, min(count, (256 * 2 ** 20) // per_image))
-    out = np.empty((count, system.n_filters) + system.shape, system.complex_dtype)
-    for start in range(0, count, batch_size):
+        per_image = system.n_filters * rows * cols * system.complex_dtype.itemsize
+        batch_size = COEFFICIENT_BLOCK_BYTES // per_image
+    batch_size = max(1, min(count, batch_size))
+    n_blocks = -(-count // batch_size)
+    workers = min(threads, n_blocks)
+    out = _fft.empty_aligned((count, system.n_filters) + system.shape,
+                               system.complex_dtype)
+    if workers == 1:
+        _coefficient_blocks(system, batch, out, batch_size, range(n_blocks), threads)
+    else:
+        pool = executor()
+        futures = [pool.submit(_coefficient_blocks, system, batch, out, batch_size,
+                               range(w, n_blocks, workers), 1) for w in range(workers)]
+        for future in futures:
+            future.result()
+    return out
+
+
+def _coefficient_blocks(system, batch, out, batch_size, blocks, threads):
+    """Fill ``out`` for the given blocks of ``batch_size`` images (the calling thread's
+    plans; ``threads`` FFTW threads)."""
+    n_filters = system.n_filters
+    rows, cols = system.transform_shape
+    direct = system.mode == "periodic"       # the inverse FFT can write into ``out``
+    plans = _fft.get_plans(system.transform_shape, batch_size * n_filters,
+                           system.complex_dtype, threads, images=batch_size)
+    spectrum = plans.spectrum.reshape(batch_size * rows, cols)
+    products = plans.products.reshape(batch_size, n_filters, rows, cols)
+    for block in blocks:
+        start = block * batch_size
         chunk = batch[start:start + batch_size]
         b = chunk.shape[0]
-        plans = _fft.get_plans(system.transform_shape, b, system.complex_dtype, threads)
         centred = chunk - chunk.mean(axis=(1, 2), keepdims=True, dtype=np.float64)
-        if system.mode == "reflect":
-            centred = np.pad(centred, ((0, 0),) + system.padding, mode="symmetric")
-        spectra = np.fft.fft2(centred.astype(chunk.dtype), axes=(1, 2)).astype(
-            system.complex_dtype, copy=False)
-        for k in range(system.n_filters):
-            np.multiply(spectra, filters[k], out=plans.products)
-            out[start:start + b, k] = system.crop(plans.inverse())
-    return out
+        plans.image[:b] = system.pad(centred.astype(chunk.dtype))
+        plans.image[b:] = 0.0                  # a short last block still uses the plan
+        plans.forward()
+        _kernels.multiply_filters(spectrum, system.filters, products, 0, b * rows)
+        if direct and b == batch_size:
+            plans.inverse(out[start:start + b].reshape(b * n_filters, rows, cols))
+        else:
+            coefficients = plans.inverse().reshape(batch_size, n_filters, rows, cols)
+            out[start:start + b] = system.crop(coefficients[:b])
+
+
+#: Coefficients of one block of images in :func:`extract` (the FFT buffers hold two).
+COEFFICIENT_BLOCK_BYTES = 4 * 2 ** 20

@@ -8,8 +8,8 @@ import numpy as np
 
 from . import _kernels, _tiles
 from ._result import MeasureResult
-from ._input import as_image, check_min_contrast, polarity_sign, resolve_threads
-from ._stream import normalise, orientations, pivot_mask, run_rows, workspace
+from ._input import as_image, polarity_sign, resolve_threads
+from ._stream import active_rows, crop_block, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -100,30 +100,39 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
     (32, 5.0, 1.0)
     """
     image = as_image(image, as_gray=as_gray)
+    maps = ridge_maps(image[None], min_contrast=min_contrast, pivot_scales=pivot_scales,
+                      polarity=polarity, mode=mode, preset=preset,
+                      threads=resolve_threads(threads), params=params)
+    return RidgeResult(*(m[0] for m in maps))
+
+
+def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, threads,
+               params):
+    """Ridge measure, orientation, width and height of a (B, M, N) block of images,
+    each (B, M, N)."""
     keep = polarity_sign(polarity)
-    threads = resolve_threads(threads)
-    system, tiling = _tiles.prepare(image.shape, "ridge", preset=preset, mode=mode,
-                                    dtype=image.dtype, params=params)
+    system, tiling = _tiles.prepare(block.shape[1:], "ridge", preset=preset, mode=mode,
+                                    dtype=block.dtype, params=params)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
-    work, span = normalise(image)
-    beta = check_min_contrast(min_contrast, span if span > 0 else 1.0)
-    if work is None:
-        zeros = np.zeros(image.shape, image.dtype)
-        return RidgeResult(zeros, np.full(image.shape, np.nan, image.dtype), zeros.copy(),
-                           zeros.copy())
-    beta = RIDGE_MIN_CONTRAST if beta is None else beta
-    measure, orientation, width, height = _tiles.run(
-        system, tiling, work,
-        lambda s, w: _ridge_maps(s, w, beta, pivot, keep, threads), 4)
-    height *= image.dtype.type(span)
-    return RidgeResult(measure, orientation, width, height)
+    (measure, orientation, width, height), divisors, flat = _tiles.measure_block(
+        system, tiling, block, min_contrast, RIDGE_MIN_CONTRAST,
+        lambda s, w, beta: _ridge_maps(s, w, beta, pivot, keep, threads), 4)
+    height *= divisors[:, None, None].astype(height.dtype)
+    for array in (measure, width, height):
+        array[flat] = 0.0
+    orientation[flat] = np.nan
+    return measure, orientation, width, height
 
 
 def _ridge_maps(system, work, beta, pivot, keep, threads):
+    """The four ridge maps of one normalised (M, N) image or a (B, M, N) block."""
     table = system.orientation_table
     n_o, S, d = system.n_orientations, system.n_measure_scales, system.measure_offset
-    shape = system.transform_shape
+    count = None if work.ndim == 2 else work.shape[0]
+    period, cols = system.transform_shape
+    n_rows = period * (count or 1)
+    shape = (n_rows, cols)
     dtype = system.dtype
     left_slot, right_slot = _neighbours(table.duplicate, n_o, n_o)
     slope, axis, twin = slot_geometry(table, n_o)
@@ -144,12 +153,12 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0), (height, 0),
                          (width, 0)):
         array.fill(value)
+    active = active_rows(system, count or 1)
     for f, coeffs in orientations(system, work, threads):
-        run_rows(_kernels.ridge_update, shape[0], threads, coeffs, f, pivot, widths, expected,
+        run_rows(_kernels.ridge_update, n_rows, threads, coeffs, f, pivot, widths, expected,
                  inv_pivot, floor, stack, best_abs, best_slot, best_e, best_s, measure,
-                 height, width)
-    run_rows(_kernels.ridge_finish, shape[0], threads, measure, best_abs, best_slot, best_e,
+                 height, width, active)
+    run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, best_slot, best_e,
              best_s, height, width, stack, left_slot, right_slot, slope, axis, twin, keep,
-             orientation)
-    return tuple(system.crop(a).copy()
-                 for a in (measure, orientation, width, height))
+             active, orientation)
+    return tuple(crop_block(system, a, count) for a in (measure, orientation, width, height))

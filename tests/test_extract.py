@@ -77,6 +77,54 @@ def test_batch_sizes_and_threads_agree(batch):
                                sf.extract(batch, features="edges", threads=2), atol=1e-6)
 
 
+@pytest.mark.parametrize("mode", ["periodic", "reflect"])
+def test_blocks_of_images_equal_one_image_at_a_time(monkeypatch, mode):
+    """Small images go through the transform in blocks; the edge kernels' point
+    reflections wrap within each image (periodic mode reads across the border rows)."""
+    from shearfeat import _tiles
+    rng = np.random.default_rng(7)
+    images = rng.random((7, 24, 20)).astype(np.float32)
+    images[:, :3] += 2.0                              # strong edges at the border rows
+    images[3] = 0.25                                  # flat
+    monkeypatch.setattr(_tiles, "images_per_block", lambda system: 1)
+    one_by_one = {threads: sf.extract(images, features=("edges", "ridges", "blobs"),
+                                      preset="coshrem", mode=mode, threads=threads)
+                  for threads in (1, 2)}
+    monkeypatch.setattr(_tiles, "images_per_block", lambda system: 3)  # 3, 3, 1 + 2 flat
+    for threads in (1, 2):
+        stack = sf.extract(images, features=("edges", "ridges", "blobs"),
+                           preset="coshrem", mode=mode, threads=threads)
+        np.testing.assert_allclose(stack, one_by_one[threads], rtol=0, atol=1e-5)
+        np.testing.assert_allclose(stack, one_by_one[1], rtol=0, atol=1e-5)
+    assert not stack[3].any()
+
+
+def test_absolute_min_contrast_in_blocks_equals_per_image_calls():
+    rng = np.random.default_rng(8)
+    images = rng.random((4, 32, 32)).astype(np.float32)
+    images[1] *= 50.0                                 # different ranges, one block
+    images[2] *= 0.01
+    stack = sf.extract(images, features=("edges", "ridges"), min_contrast=0.05)
+    for b, image in enumerate(images):
+        np.testing.assert_allclose(stack[b, 0], sf.edges(image, min_contrast=0.05).measure,
+                                   atol=1e-5)
+        np.testing.assert_allclose(stack[b, 3], sf.ridges(image, min_contrast=0.05).measure,
+                                   atol=1e-5)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_periodic_coefficients_in_blocks_equal_transform(batch, threads):
+    # blocks of 2: full blocks are written by the inverse FFT in place, the short last
+    # block is copied; with two threads the blocks run in parallel
+    coefficients = sf.extract(batch, features="coefficients", preset="small",
+                              mode="periodic", batch_size=2, threads=threads)
+    system = sf.ShearletSystem((40, 48), "edge", preset="small", mode="periodic")
+    for b in range(batch.shape[0]):
+        expected = system.transform(batch[b])
+        np.testing.assert_allclose(coefficients[b], expected,
+                                   atol=2e-5 * (np.abs(expected).max() + 1e-12))
+
+
 def test_iterators_are_consumed_once(batch):
     consumed = []
 
