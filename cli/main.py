@@ -565,12 +565,16 @@ def _data_options(func):
 @click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3,
               show_default=True)
+@click.option("--schedule", type=click.Choice(("cosine", "constant")), default="cosine",
+              show_default=True,
+              help="Learning rate: cosine annealing to 0, or constant (the published "
+                   "recipe).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def nn_train(dataset, data, protocol, output, model, epochs, batch_size, lr, device, seed,
-             force, quiet):
+def nn_train(dataset, data, protocol, output, model, epochs, batch_size, lr, schedule,
+             device, seed, force, quiet):
     """Train a CoShNet on Fashion-MNIST or MNIST and save it.
 
     \b
@@ -585,7 +589,7 @@ def nn_train(dataset, data, protocol, output, model, epochs, batch_size, lr, dev
     (X, y), (X_test, y_test) = _dataset(dataset, data, protocol)
     try:
         clf = api.fit(X, y, model=model, epochs=epochs, batch_size=batch_size, lr=lr,
-                      device=device, seed=seed, progress=not quiet)
+                      schedule=schedule, device=device, seed=seed, progress=not quiet)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     _write_atomic(output, clf.save)

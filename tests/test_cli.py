@@ -307,9 +307,10 @@ def test_nn_train_and_evaluate(tmp_path):
     write_set(tmp_path / "data", n_train=40, n_test=12)
     model = tmp_path / "m.npz"
     result = run("nn", "train", "--dataset", "mnist", "--data", tmp_path / "data", "-o", model,
-                 "--epochs", 1, "-q")
+                 "--epochs", 1, "--schedule", "constant", "-q")
     assert result.exit_code == 0, result.output
-    assert "wrote" in result.output and "47," in result.output and model.is_file()
+    assert "wrote" in result.output and "45,742 parameters" in result.output
+    assert model.is_file()
     result = run("nn", "evaluate", model, "--dataset", "mnist", "--data", tmp_path / "data")
     assert result.exit_code == 0 and "accuracy" in result.output and "12 mnist" in result.output
     assert run("nn", "train", "--dataset", "mnist", "--data", tmp_path / "data", "-o",

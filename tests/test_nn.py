@@ -7,8 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import shearfeat as sf  # noqa: E402
-from shearfeat.nn import (Classifier, CoShNet, ComplexAvgPool2d, ComplexConv2d,  # noqa: E402
-                          ComplexLinear, ShearletFeatures, SplitReLU, fit)
+from shearfeat.nn import (Classifier, CoShNet, ComplexAvgPool2d,  # noqa: E402
+                          ComplexBatchNorm2d, ComplexConv2d, ComplexLinear,
+                          ShearletFeatures, SplitReLU, fit)
 
 
 def shapes(n, seed, size=28):
@@ -89,6 +90,51 @@ def test_parameter_counts():
         CoShNet.base(shape=(12, 12))
 
 
+def test_batch_norm_normalises_real_and_imaginary_parts():
+    torch.manual_seed(0)
+    norm = ComplexBatchNorm2d(3)
+    x = torch.complex(3 + 2 * torch.randn(16, 3, 5, 5), -1 + 0.5 * torch.randn(16, 3, 5, 5))
+    y = norm(x)
+    assert y.dtype == torch.complex64 and y.shape == x.shape
+    for part in (y.real, y.imag):
+        torch.testing.assert_close(part.mean(dim=(0, 2, 3)), torch.zeros(3), atol=1e-5,
+                                   rtol=0)
+        torch.testing.assert_close(part.var(dim=(0, 2, 3), unbiased=False), torch.ones(3),
+                                   atol=1e-3, rtol=0)
+    norm.eval()                                   # running statistics after one step
+    torch.testing.assert_close(norm.norm.running_mean[:3], 0.1 * x.real.mean(dim=(0, 2, 3)))
+    torch.testing.assert_close(norm.norm.running_mean[3:], 0.1 * x.imag.mean(dim=(0, 2, 3)))
+
+
+def test_model_with_batch_norm_trains_saves_and_loads(tmp_path):
+    X, y = shapes(200, 6)
+    model = CoShNet(3, (32, 32), channels=(8, 8), hidden=(), kernel_size=3, norm=True)
+    assert sum(isinstance(m, ComplexBatchNorm2d) for m in model.modules()) == 2
+    clf = fit(X, y, model=model, epochs=2, batch_size=32, progress=False,
+              schedule="cosine")
+    path = tmp_path / "bn.npz"
+    clf.save(path)
+    loaded = Classifier.load(path)
+    assert loaded.model.config["norm"] is True
+    np.testing.assert_allclose(loaded.predict_proba(X[:20]), clf.predict_proba(X[:20]),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_cosine_schedule_anneals_to_zero(monkeypatch):
+    X, y = shapes(64, 3)
+    seen = []
+    step = torch.optim.Adam.step
+
+    def record(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return step(self, *args, **kwargs)
+    monkeypatch.setattr(torch.optim.Adam, "step", record)
+    fit(X, y, epochs=2, batch_size=16, lr=1e-2, progress=False, schedule="cosine")
+    assert len(seen) == 8 and seen[0] == pytest.approx(1e-2)
+    assert all(a > b for a, b in zip(seen, seen[1:]))          # decreasing every step
+    assert seen[-1] == pytest.approx(1e-2 * (1 + np.cos(np.pi * 7 / 8)) / 2)
+
+
 def test_initialisation_is_glorot_like():
     conv = ComplexConv2d(20, 30, 5)
     expected = 2 / (20 * 25 + 30 * 25)
@@ -154,6 +200,7 @@ def test_string_labels_float_images_and_validation():
     (dict(model="huge"), ValueError, "model must be one of"),
     (dict(epochs=0), ValueError, "epochs"),
     (dict(lr=-1.0), ValueError, "lr"),
+    (dict(schedule="step"), ValueError, "schedule must be one of"),
     (dict(device="tpu"), ValueError, "device"),
     (dict(validation=1.5), ValueError, "fraction"),
 ])

@@ -13,8 +13,8 @@ except ImportError as exc:                       # pragma: no cover - exercised 
     ) from exc
 
 from .features import ShearletFeatures
-from .layers import (ComplexAvgPool2d, ComplexConv2d, ComplexLinear, ComplexToReal,
-                     SplitReLU, complex_init_)
+from .layers import (ComplexAvgPool2d, ComplexBatchNorm2d, ComplexConv2d, ComplexLinear,
+                     ComplexToReal, SplitReLU, complex_init_)
 from .model import CoShNet
 from .train import Classifier, fit
 
@@ -22,6 +22,7 @@ __all__ = [
     "Classifier",
     "CoShNet",
     "ComplexAvgPool2d",
+    "ComplexBatchNorm2d",
     "ComplexConv2d",
     "ComplexLinear",
     "ComplexToReal",

@@ -152,6 +152,26 @@ class ComplexAvgPool2d(nn.Module):
         return f"kernel_size={self.kernel_size}"
 
 
+class ComplexBatchNorm2d(nn.Module):
+    """Batch normalisation of the real and imaginary parts, each on its own.
+
+    The "naive" complex batch norm of Trabelsi et al.: a :class:`torch.nn.BatchNorm2d`
+    over ``2 * channels`` real maps.  Unlike their full complex batch norm it does not
+    whiten the 2 x 2 covariance of (re, im).
+    """
+
+    def __init__(self, channels, *, momentum=0.1, eps=1e-5):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(2 * channels, momentum=momentum, eps=eps)
+
+    def forward(self, x):
+        re, im = self.norm(torch.cat([x.real, x.imag], dim=1)).chunk(2, dim=1)
+        return torch.complex(re, im)
+
+    def extra_repr(self):
+        return f"{self.norm.num_features // 2}"
+
+
 class ComplexToReal(nn.Module):
     """``[re, im]`` concatenated along the last axis: the input of a real head."""
 
