@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from .features import ShearletFeatures
-from .layers import (ComplexAvgPool2d, ComplexBatchNorm2d, ComplexConv2d, ComplexLinear,
-                     ComplexToReal, SplitReLU)
+from .layers import (DEFAULT_BACKEND, ComplexAvgPool2d, ComplexBatchNorm2d, ComplexConv2d,
+                     ComplexLinear, ComplexToReal, SplitReLU, stack)
 
 
 class CoShNet(nn.Module):
@@ -51,6 +51,7 @@ class CoShNet(nn.Module):
                            hidden=[int(h) for h in hidden], kernel_size=int(kernel_size),
                            preset=preset, backend=backend, norm=bool(norm))
         self.features = ShearletFeatures(tuple(shape), preset=preset)
+        self._native = (DEFAULT_BACKEND if backend is None else backend) == "native"
         layers = []
         size = list(shape)
         previous = self.features.n_filters
@@ -98,5 +99,14 @@ class CoShNet(nn.Module):
 
     def forward(self, images):
         """(B, M, N) real images, already scaled as at training -> (B, n_classes) logits."""
-        z = self.convolutions(self.features(images))
-        return self.head(z.flatten(1))
+        z = self.features(images)
+        if self._native:
+            return self.head(self.convolutions(z).flatten(1))
+        # the same layers on stacked [re, im] real tensors, converted once
+        x = stack(z)
+        for layer in self.convolutions:
+            x = layer.stacked(x)
+        x = x.flatten(1)              # [re of every channel and pixel, then im]
+        for layer in self.head:
+            x = layer.stacked(x) if hasattr(layer, "stacked") else layer(x)
+        return x
