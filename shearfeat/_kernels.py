@@ -262,14 +262,16 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
 
 @njit(**_OPTIONS)
 def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, best_abs,
-                 best_slot, best_e, best_s, measure, height, width, active, r0, r1):
+                 best_slot, best_e, best_s, measure, height, width, active, c0, c1, r0,
+                 r1):
     """Fold orientation ``f`` (on- and off-origin slots) into the ridge state.
 
     ``coeffs[e * S + s] = real C(f, e, s + d) + i imag C(f, e, s)``.  For parity e and
     pivot scale q: ``widths[e, q]`` is the ridge width W, ``expected[e, q, s]`` the even
     response EC(W, s) of scale s, ``inv_pivot[e, q] = 1 / EC(W, q)`` and
     ``floor[e, q] = beta * sum_s |EC(W, s)|``.  ``stack[f, e * S + s]`` receives
-    ``|real C(f, e, s + d)|``.
+    ``|real C(f, e, s + d)|``.  Only rows where ``active`` is True and columns c0 .. c1 - 1
+    are computed (the rest is padding that is cropped).
     """
     n_pairs, n_rows, n_cols = coeffs.shape
     n_s = n_pairs // 2
@@ -286,32 +288,35 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
     for r in range(r0, r1):
         if not active[r]:
             continue
-        _load_row(coeffs, r, 0, zr, zi)
         for k in range(n_pairs):
+            row = coeffs[k, r]
             dst = stack[f, k, r]
-            for c in range(n_cols):
-                dst[c] = abs(zr[k, c])
+            for c in range(c0, c1):
+                z = row[c]
+                zr[k, c] = z.real
+                zi[k, c] = z.imag
+                dst[c] = abs(z.real)
         for e in range(2):
             base = e * n_s
-            for c in range(n_cols):
+            for c in range(c0, c1):
                 pv[c] = -np.inf
                 signed[c] = 0.0
                 ps[c] = 0
             for s in range(n_s):
                 if pivot[s]:
-                    for c in range(n_cols):
+                    for c in range(c0, c1):
                         v = zr[base + s, c]
                         take = abs(v) > pv[c]
                         pv[c] = abs(v) if take else pv[c]
                         signed[c] = v if take else signed[c]
                         ps[c] = s if take else ps[c]
-            for c in range(n_cols):
+            for c in range(c0, c1):
                 h[c] = signed[c] * inv_pivot[e, ps[c]]
                 total[c] = 0.0
                 penalty[c] = floor[e, ps[c]]
                 norm[c] = 0.0
             for s in range(n_s):
-                for c in range(n_cols):
+                for c in range(c0, c1):
                     v = zr[base + s, c]
                     total[c] += v
                     penalty[c] += abs(zi[base + s, c])
@@ -323,7 +328,7 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
             bme = measure[r]
             bhe = height[r]
             bwi = width[r]
-            for c in range(n_cols):
+            for c in range(c0, c1):
                 value = abs(total[c]) - penalty[c]
                 m = value / norm[c] if value > 0.0 else dtype.type(0.0)
                 better = pv[c] > bab[c]
@@ -338,16 +343,16 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
 
 @njit(**_OPTIONS)
 def ridge_finish(measure, best_abs, best_slot, best_e, best_s, height, width, stack,
-                 left_slot, right_slot, slope, axis, twin, keep, active, out, r0, r1):
+                 left_slot, right_slot, slope, axis, twin, keep, active, c0, c1, out, r0,
+                 r1):
     """Polarity and tangent angle (a triangle fit over the orientation index at the
     pivot's scale and parity); zero measure, width and height and NaN angle where there
     is no ridge.  ``keep``: 1 bright, -1 dark, 0 both."""
-    n_cols = measure.shape[1]
     n_s = stack.shape[1] // 2
     for r in range(r0, r1):
         if not active[r]:
             continue
-        for c in range(n_cols):
+        for c in range(c0, c1):
             h = height[r, c]
             if not measure[r, c] > 0.0 or (keep > 0 and not h > 0.0) or (
                     keep < 0 and not h < 0.0):
@@ -460,7 +465,7 @@ def nonmax_suppress(measure, orientation, out, r0, r1):
 
 
 @njit(**_OPTIONS)
-def blob_update(coeffs, s, stack, odd_max, active, r0, r1):
+def blob_update(coeffs, s, stack, odd_max, active, c0, c1, r0, r1):
     """Fold the maps of blob scale ``s`` into the state.
 
     ``coeffs`` holds ``even_r + i odd_r`` for the ``R`` even rotations, then
@@ -469,23 +474,22 @@ def blob_update(coeffs, s, stack, odd_max, active, r0, r1):
     """
     n_even = stack.shape[1]
     n_maps = coeffs.shape[0]
-    n_cols = coeffs.shape[2]
     for r in range(r0, r1):
         if not active[r]:
             continue
         out = odd_max[s, r]
-        for c in range(n_cols):
+        for c in range(c0, c1):
             out[c] = 0.0
         for k in range(n_maps):
             row = coeffs[k, r]
             if k < n_even:
                 even = stack[s, k, r]
-                for c in range(n_cols):
+                for c in range(c0, c1):
                     z = row[c]
                     even[c] = z.real
                     out[c] = max(out[c], abs(z.imag))
             else:
-                for c in range(n_cols):
+                for c in range(c0, c1):
                     z = row[c]
                     out[c] = max(out[c], max(abs(z.real), abs(z.imag)))
 
@@ -503,7 +507,7 @@ def _table(values, delta0, steps, delta):
 
 @njit(**_OPTIONS)
 def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo,
-                diameter0, keep, measure, diameter, height, active, r0, r1):
+                diameter0, keep, measure, diameter, height, active, c0, c1, r0, r1):
     """The SymFD blob measure from the even responses of every scale and rotation and the
     largest odd response of every scale.
 
@@ -513,11 +517,10 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
     gives ``response(s - t0)`` at scale ``s``.  ``keep``: 1 bright, -1 dark, 0 both.
     """
     n_s, n_r = stack.shape[0], stack.shape[1]
-    n_cols = stack.shape[3]
     for r in range(r0, r1):
         if not active[r]:
             continue
-        for c in range(n_cols):
+        for c in range(c0, c1):
             best = 0.0
             bs = -1
             br = 0

@@ -122,15 +122,17 @@ def orientations(system, images, threads):
         yield f, plans.inverse().reshape(n_pairs, count * rows, cols)
 
 
-def active_rows(system, count, margin=1):
-    """Which rows of ``count`` stacked transform grids the measure kernels compute: the
-    image's own rows and ``margin`` more either side (the edge orientation reads one
-    row up).  The other rows are padding that is cropped away."""
-    period = system.transform_shape[0]
-    (top, _), _ = system.padding
+def active_region(system, count, margin=1):
+    """Where on ``count`` stacked transform grids the measure kernels compute: a row mask
+    and a column range ``c0, c1`` covering the image and ``margin`` pixels around it
+    (the edge orientation reads one pixel up and aside).  The rest is padding that is
+    cropped away."""
+    period, cols = system.transform_shape
+    (top, _), (left, _) = system.padding
     rows = np.zeros(period, np.bool_)
     rows[max(0, top - margin):top + system.shape[0] + margin] = True
-    return np.tile(rows, count)
+    c0, c1 = max(0, left - margin), min(cols, left + system.shape[1] + margin)
+    return np.tile(rows, count), c0, c1
 
 
 def crop_block(system, array, count):

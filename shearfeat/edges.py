@@ -9,7 +9,7 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, resolve_threads
-from ._stream import active_rows, crop_block, orientations, pivot_mask, run_rows, workspace
+from ._stream import active_region, crop_block, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -134,7 +134,7 @@ def _edge_maps(system, work, beta, pivot, threads):
     best_slot.fill(-1)
     measure.fill(0)
     beta = dtype.type(beta)
-    active = active_rows(system, count or 1)
+    active, _, _ = active_region(system, count or 1)      # every column: see edge_update
     for f, coeffs in orientations(system, work, threads):
         run_rows(_kernels.edge_update, n_rows, threads, coeffs, f, pivot, beta, dir_r,
                  dir_c, stack, best_p, best_slot, best_s, measure, period, active)

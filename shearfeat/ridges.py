@@ -9,7 +9,7 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, polarity_sign, resolve_threads
-from ._stream import active_rows, crop_block, orientations, pivot_mask, run_rows, workspace
+from ._stream import active_region, crop_block, orientations, pivot_mask, run_rows, workspace
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -153,12 +153,12 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0), (height, 0),
                          (width, 0)):
         array.fill(value)
-    active = active_rows(system, count or 1)
+    active, c0, c1 = active_region(system, count or 1)
     for f, coeffs in orientations(system, work, threads):
         run_rows(_kernels.ridge_update, n_rows, threads, coeffs, f, pivot, widths, expected,
                  inv_pivot, floor, stack, best_abs, best_slot, best_e, best_s, measure,
-                 height, width, active)
+                 height, width, active, c0, c1)
     run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, best_slot, best_e,
              best_s, height, width, stack, left_slot, right_slot, slope, axis, twin, keep,
-             active, orientation)
+             active, c0, c1, orientation)
     return tuple(crop_block(system, a, count) for a in (measure, orientation, width, height))
