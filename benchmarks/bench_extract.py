@@ -4,9 +4,10 @@ Prints images per second on 32 x 32 images (Fashion-MNIST padded), at 1 thread a
 all cores, in one run:
 
 * the 20 complex coefficients of the CoShNet bank (preset "small"): shearfeat's batched
-  path, periodic and reflect, against the straightforward batched ``torch.fft``
-  implementation of the same filters on the CPU (how the published CoShNet code
-  computes them);
+  path, periodic and reflect, into new arrays and (``out=``) into the previous
+  mini-batch's array, beside the FFTs alone (the floor) and the straightforward batched
+  ``torch.fft`` implementation of the same filters on the CPU (how the published
+  CoShNet code computes them);
 * the edges + ridges feature stack (preset "coshrem": the measures compare scales an
   octave apart, which the 2-scale "small" bank does not have), batched, against calling
   ``edges`` and ``ridges`` image by image (what extract did before it ran blocks).
@@ -54,6 +55,29 @@ def torch_coefficients(threads):
     return run
 
 
+def fft_floor(threads, block=25):
+    """The FFTs alone of the periodic coefficients: per block of images, one forward and
+    20 inverse FFTs per image with the plans extract uses, spread over the threads the
+    same way (blocks in parallel when there are several threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shearfeat import _fft
+    system = sf.ShearletSystem((32, 32), "edge", preset="small", mode="periodic")
+
+    def run_blocks(n_blocks):
+        plans = _fft.get_plans((32, 32), block * system.n_filters, np.complex64, 1,
+                               images=block)
+        for _ in range(n_blocks):
+            plans.forward()
+            plans.inverse()
+
+    def run(images):
+        n_blocks = -(-len(images) // block)
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run_blocks, [n_blocks // threads] * threads))
+    return run
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=70000)
@@ -86,6 +110,17 @@ def main():
             row[f"coefficients {mode}"] = rate(
                 lambda x: sf.extract(x, features="coefficients", preset="small", mode=mode,
                                      threads=threads), images, args.chunk, args.repeat)
+        reused = {}
+
+        def into_previous(x, threads=threads):
+            # a pipeline's loop: each mini-batch written over the previous one's array
+            reused[len(x)] = sf.extract(x, features="coefficients", preset="small",
+                                        mode="periodic", threads=threads,
+                                        out=reused.get(len(x)))
+        row["coefficients periodic out="] = rate(into_previous, images, args.chunk,
+                                                 args.repeat)
+        row["FFT floor (periodic)"] = rate(fft_floor(threads), images, args.chunk,
+                                           args.repeat)
         if torch is not None:
             row["torch.fft (periodic)"] = rate(torch_coefficients(threads), images,
                                                args.chunk, args.repeat)
@@ -105,10 +140,15 @@ def main():
     for name in names:
         print(f"{name:26s}" + "".join(f"{table[t][name]:14.0f}" for t in table))
     last = table[max(table)]
+    for t in table:
+        print(f"FFT floor / shearfeat periodic, {t} thread(s): "
+              f"{table[t]['FFT floor (periodic)'] / table[t]['coefficients periodic']:.2f}")
     if torch is not None:
         for t in table:
+            torch_rate = table[t]["torch.fft (periodic)"]
             print(f"shearfeat periodic / torch, {t} thread(s): "
-                  f"{table[t]['coefficients periodic'] / table[t]['torch.fft (periodic)']:.2f}")
+                  f"{table[t]['coefficients periodic'] / torch_rate:.2f} (new arrays), "
+                  f"{table[t]['coefficients periodic out='] / torch_rate:.2f} (out=)")
     print(f"edges+ridges batched / per image, {max(table)} threads: "
           f"{last['edges+ridges batched'] / last['edges+ridges per image']:.1f}")
     if len(table) > 1:

@@ -181,6 +181,11 @@ def empty_aligned(shape, dtype) -> np.ndarray:
     return pyfftw.empty_aligned(shape, dtype)
 
 
+def is_aligned(array) -> bool:
+    """Whether ``array`` starts on FFTW's SIMD alignment (so a plan can write into it)."""
+    return array.ctypes.data % pyfftw.simd_alignment == 0
+
+
 def get_plans(shape, batch, dtype, threads, effort=None, images=1) -> Plans:
     """Return the calling thread's cached :class:`Plans`, building them if needed."""
     effort = default_effort() if effort is None else effort

@@ -121,7 +121,7 @@ def _as_batch(images):
 
 
 def extract(images, *, features=("edges", "ridges"), preset="default", mode="reflect",
-            kind="edge", batch_size=None, threads=None, **params) -> np.ndarray:
+            kind="edge", batch_size=None, threads=None, out=None, **params) -> np.ndarray:
     """Feature stacks of many images of one shape, for pipelines.
 
     Parameters
@@ -144,6 +144,11 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     threads : int, optional
         Threads; default ``$SHEARFEAT_NUM_THREADS`` or all cores.  Results do not
         depend on it.
+    out : ndarray, optional
+        Where to write the result: a C-contiguous array of the shape and dtype that would
+        be returned, e.g. the result of the previous mini-batch.  Writing into memory
+        that is already mapped saves the page faults of a fresh array, which cost as
+        much as the FFTs for small images.
     **params
         Keyword arguments of the measures (``min_contrast``, ``polarity``,
         ``max_diameter``, ...) and overrides of the preset's parameters; each measure
@@ -175,11 +180,11 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     threads = resolve_threads(threads)
     if features == (COEFFICIENTS,):
         return _coefficients(_as_batch(images), kind, preset, mode, batch_size, threads,
-                             params)
+                             params, out)
     routed = _route(features, params)
     batch = _as_batch(images)
     count = batch.shape[0]
-    out = np.empty((count, len(feature_names(features))) + batch.shape[1:], np.float32)
+    out = _output(out, (count, len(feature_names(features))) + batch.shape[1:], np.float32)
     step = batch_size or MEASURE_BATCH
     for start in range(0, count, step):
         part = batch[start:start + step]
@@ -222,7 +227,21 @@ def _fill(out, channel, feature, maps):
         out[:, channel + 3] = maps[2]
 
 
-def _coefficients(batch, kind, preset, mode, batch_size, threads, params):
+def _output(out, shape, dtype):
+    """``out`` checked against the result's shape and dtype, or a new aligned array."""
+    if out is None:
+        return _fft.empty_aligned(shape, dtype)
+    if not isinstance(out, np.ndarray) or out.shape != tuple(shape) or \
+            out.dtype != np.dtype(dtype) or not out.flags.c_contiguous or \
+            not out.flags.writeable:
+        described = (f"a {out.dtype} array of shape {out.shape}"
+                     if isinstance(out, np.ndarray) else type(out).__name__)
+        raise ValueError(f"out must be a writeable C-contiguous {np.dtype(dtype)} array of "
+                         f"shape {tuple(shape)}, got {described}")
+    return out
+
+
+def _coefficients(batch, kind, preset, mode, batch_size, threads, params, out):
     """Batched plain transform: per block of images, one forward FFT plan, one fused
     multiply by all filters, one batched inverse FFT of every (image, filter) pair.
     Blocks run in parallel, one thread each, with their own plans."""
@@ -236,8 +255,7 @@ def _coefficients(batch, kind, preset, mode, batch_size, threads, params):
     batch_size = max(1, min(count, batch_size))
     n_blocks = -(-count // batch_size)
     workers = min(threads, n_blocks)
-    out = _fft.empty_aligned((count, system.n_filters) + system.shape,
-                               system.complex_dtype)
+    out = _output(out, (count, system.n_filters) + system.shape, system.complex_dtype)
     if workers == 1:
         _coefficient_blocks(system, batch, out, batch_size, range(n_blocks), threads)
     else:
@@ -254,7 +272,8 @@ def _coefficient_blocks(system, batch, out, batch_size, blocks, threads):
     plans; ``threads`` FFTW threads)."""
     n_filters = system.n_filters
     rows, cols = system.transform_shape
-    direct = system.mode == "periodic"       # the inverse FFT can write into ``out``
+    # the inverse FFT can write into ``out`` (if FFTW's alignment holds)
+    direct = system.mode == "periodic" and _fft.is_aligned(out)
     plans = _fft.get_plans(system.transform_shape, batch_size * n_filters,
                            system.complex_dtype, threads, images=batch_size)
     spectrum = plans.spectrum.reshape(batch_size * rows, cols)

@@ -125,6 +125,32 @@ def test_periodic_coefficients_in_blocks_equal_transform(batch, threads):
                                    atol=2e-5 * (np.abs(expected).max() + 1e-12))
 
 
+def test_out_receives_the_result(batch):
+    for kwargs in (dict(features="coefficients", preset="small", mode="periodic"),
+                   dict(features="coefficients", preset="small"),
+                   dict(features=("edges",))):
+        expected = sf.extract(batch, **kwargs)
+        out = np.full_like(expected, 7)
+        assert sf.extract(batch, out=out, **kwargs) is out
+        np.testing.assert_array_equal(out, expected)
+    # an array FFTW cannot write into (misaligned) is filled through a copy
+    raw = np.zeros(expected.nbytes + 4, np.uint8)
+    misaligned = raw[4:].view(np.float32).reshape(expected.shape)
+    np.testing.assert_array_equal(sf.extract(batch, out=misaligned, features=("edges",)),
+                                  expected)
+    coefficients = sf.extract(batch, features="coefficients", preset="small",
+                              mode="periodic")
+    raw = np.zeros(coefficients.nbytes + 8, np.uint8)
+    misaligned = raw[8:].view(np.complex64).reshape(coefficients.shape)
+    np.testing.assert_array_equal(
+        sf.extract(batch, features="coefficients", preset="small", mode="periodic",
+                   out=misaligned), coefficients)
+    for bad in (np.zeros((5, 3, 40, 48)), np.zeros((5, 3, 40, 47), np.float32),
+                np.zeros((5, 3, 48, 40), np.float32).transpose(0, 1, 3, 2), [0]):
+        with pytest.raises(ValueError, match="out must be"):
+            sf.extract(batch, features=("edges",), out=bad)
+
+
 def test_iterators_are_consumed_once(batch):
     consumed = []
 
