@@ -157,9 +157,9 @@ def _ranges(block):
     return hi - lo, block.mean(axis=(1, 2), dtype=np.float64)
 
 
-def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs):
-    """Run a measure over a (B, M, N) block of images; ``maps(system, work, beta)``
-    computes its ``n_outputs`` maps from normalised images.
+def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs, threads):
+    """Run a measure over a (B, M, N) block of images; ``maps(system, work, beta,
+    threads)`` computes its ``n_outputs`` maps from normalised images.
 
     Every image is normalised to zero mean and unit range, so that the relative
     ``default`` minimal contrast applies.  An absolute ``min_contrast`` instead divides
@@ -167,7 +167,9 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs)
     on the image and beta only through their ratio, so this equals image-by-image
     normalisation up to rounding and lets one beta serve the whole block.  Untiled
     images go through the transform in blocks of :func:`images_per_block` (the last
-    one padded with flat images, so that one plan serves all); tiled ones one by one.
+    one padded with flat images, so that one plan serves all); several blocks run in
+    parallel, one thread each, which for small images beats splitting each block's
+    rows (whose threads meet three times per orientation).  Tiled images go one by one.
 
     Returns
     -------
@@ -178,6 +180,7 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs)
         Images of zero range: their maps are whatever flat input gives; the caller
         fixes them.
     """
+    from ._stream import executor
     count = block.shape[0]
     spans, means = _ranges(block)
     flat = spans == 0.0
@@ -190,20 +193,33 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs)
         divisors = np.full(count, common)
     outputs = [np.empty(block.shape, block.dtype) for _ in range(n_outputs)]
     size = 1 if tiling is not None else min(count, images_per_block(system))
-    work = np.zeros((size,) + block.shape[1:], block.dtype)
-    for start in range(0, count, size):
-        n = min(size, count - start)
-        part = block[start:start + n].astype(np.float64)
-        part -= means[start:start + n, None, None]
-        part /= divisors[start:start + n, None, None]
-        part[flat[start:start + n]] = 0.0
-        work[:n] = part
-        work[n:] = 0.0
-        if tiling is None:
-            results = maps(system, work, beta)
-        else:
-            results = [r[None] for r in run(system, tiling, work[0],
-                                            lambda s, w: maps(s, w, beta), n_outputs)]
-        for out, result in zip(outputs, results):
-            out[start:start + n] = result[:n]
+    starts = range(0, count, size)
+    workers = min(threads, len(starts)) if tiling is None else 1
+
+    def run_blocks(mine, threads):
+        work = np.zeros((size,) + block.shape[1:], block.dtype)
+        for start in mine:
+            n = min(size, count - start)
+            part = block[start:start + n].astype(np.float64)
+            part -= means[start:start + n, None, None]
+            part /= divisors[start:start + n, None, None]
+            part[flat[start:start + n]] = 0.0
+            work[:n] = part
+            work[n:] = 0.0
+            if tiling is None:
+                results = maps(system, work, beta, threads)
+            else:
+                results = [r[None] for r in run(system, tiling, work[0],
+                                                lambda s, w: maps(s, w, beta, threads),
+                                                n_outputs)]
+            for out, result in zip(outputs, results):
+                out[start:start + n] = result[:n]
+
+    if workers <= 1:
+        run_blocks(starts, threads)
+    else:
+        futures = [executor().submit(run_blocks, starts[w::workers], 1)
+                   for w in range(workers)]
+        for future in futures:
+            future.result()
     return outputs, divisors, flat

@@ -194,7 +194,7 @@ def blob_maps(block, *, min_diameter, max_diameter, min_contrast, polarity, mode
                                     dtype=block.dtype, params=params)
     (measure, diameter, height), divisors, flat = _tiles.measure_block(
         system, tiling, block, min_contrast, BLOB_MIN_CONTRAST,
-        lambda s, w, beta: _blob_maps(s, w, beta, keep, threads), 3)
+        lambda s, w, beta, t: _blob_maps(s, w, beta, keep, t), 3, threads)
     height *= divisors[:, None, None].astype(height.dtype)
     for array in (measure, diameter, height):
         array[flat] = 0.0

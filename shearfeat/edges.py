@@ -106,7 +106,7 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     (measure, orientation), _, flat = _tiles.measure_block(
         system, tiling, block, min_contrast, EDGE_MIN_CONTRAST,
-        lambda s, w, beta: _edge_maps(s, w, beta, pivot, threads), 2)
+        lambda s, w, beta, t: _edge_maps(s, w, beta, pivot, t), 2, threads)
     measure[flat] = 0.0
     orientation[flat] = np.nan
     return measure, orientation

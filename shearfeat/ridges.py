@@ -117,7 +117,7 @@ def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, thr
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     (measure, orientation, width, height), divisors, flat = _tiles.measure_block(
         system, tiling, block, min_contrast, RIDGE_MIN_CONTRAST,
-        lambda s, w, beta: _ridge_maps(s, w, beta, pivot, keep, threads), 4)
+        lambda s, w, beta, t: _ridge_maps(s, w, beta, pivot, keep, t), 4, threads)
     height *= divisors[:, None, None].astype(height.dtype)
     for array in (measure, width, height):
         array[flat] = 0.0
