@@ -157,7 +157,7 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     for f, coeffs in orientations(system, work, threads):
         run_rows(_kernels.ridge_update, n_rows, threads, coeffs, f, pivot, widths, expected,
                  inv_pivot, floor, stack, best_abs, best_slot, best_e, best_s, measure,
-                 height, width, active, c0, c1)
+                 height, width, active)
     run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, best_slot, best_e,
              best_s, height, width, stack, left_slot, right_slot, slope, axis, twin, keep,
              active, c0, c1, orientation)
