@@ -631,7 +631,10 @@ def nn_evaluate(model_file, dataset, data, protocol):
               default="default", show_default=True)
 @click.option("--mode", type=click.Choice(("reflect", "periodic")), default="reflect",
               show_default=True)
-def info(shape, kind, preset, mode):
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads of the measure call the memory is estimated for (default: "
+                   "all cores).")
+def info(shape, kind, preset, mode, threads):
     """Describe the shearlet system for an image shape.
 
     \b
@@ -663,8 +666,11 @@ def info(shape, kind, preset, mode):
         widths = sorted(set(system.ridge_widths[d:].ravel().tolist()))
         click.echo("ridge widths measured (px): " + ", ".join(map(str, widths)))
     if system.n_measure_scales >= 1:
-        memory = system.memory_estimate()
-        click.echo(f"memory for one {kind} measure call: {memory['total'] / 2**20:.0f} MiB "
+        from shearfeat._input import resolve_threads
+        threads = resolve_threads(threads)
+        memory = system.memory_estimate(threads)
+        click.echo(f"memory for one {kind} measure call on {threads} thread"
+                   f"{'s' if threads > 1 else ''}: {memory['total'] / 2**20:.0f} MiB "
                    f"({memory['filters'] / 2**20:.0f} MiB of filters kept between calls, "
                    f"{memory['work'] / 2**20:.0f} MiB of work arrays)")
 

@@ -98,28 +98,68 @@ def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
     return mask
 
 
-def orientations(system, images, threads):
-    """Yield ``(f, coeffs)`` for each group f of the system's pair spectra: each
-    orientation of an edge or ridge system, each scale of a blob system.
+def workers(system, threads) -> int:
+    """How many workers :func:`stream` deals a system's groups to on ``threads`` threads."""
+    return max(1, min(int(threads), system._pair_groups))
+
+
+def stream(system, images, threads, fold, new_states=None, merge=None):
+    """Fold the coefficients of every group of the system's pair spectra (each
+    orientation of an edge or ridge system, each scale of a blob system) into per-pixel
+    state, and return the state.
 
     ``images`` is one (M, N) image or a (B, M, N) block of them, transformed by one plan.
-    ``coeffs`` is the (n_pairs, B M', N') complex output of the batched inverse FFT on the
-    transform grid (M', N'), the B images stacked along the rows; it is overwritten by
-    the next group.
+    One forward FFT serves every group.  The groups are dealt round robin to W =
+    :func:`workers` workers (the calling thread and pool threads); each multiplies and
+    inverse-transforms its groups with its own plans and calls ``fold(f, coeffs, state)``
+    with its own state, where ``coeffs`` is the (n_pairs, B M', N') output of the
+    batched inverse FFT on the transform grid (M', N'), the B images stacked along the
+    rows (overwritten by the worker's next group).  ``new_states(W)`` returns the state
+    arrays with a leading worker axis (or None: no state of its own); worker w's state
+    is their slices ``[w]``.  Workers never meet until the end, where
+    ``merge(state, other)`` folds the other workers' states into worker 0's, which is
+    returned.  Splitting the groups rather than the rows of every step scales better:
+    threads that meet three times per orientation spend that time waiting for each other.
+
+    ``fold`` must write shared arrays only where group f owns them, and ``merge`` must
+    give what one worker folding every group in order would: the results then do not
+    depend on the number of threads.
     """
     pairs = system._pairs
     block = images[None] if images.ndim == 2 else images
     count = block.shape[0]
-    n_pairs = pairs.shape[1]
-    rows, cols = system.transform_shape
-    plans = _fft.get_plans(system.transform_shape, n_pairs * count, system.complex_dtype,
-                           threads, images=count)
+    n_groups, n_pairs = pairs.shape[:2]
+    n_rows = count * system.transform_shape[0]
+    n_workers = workers(system, threads)
+    fft_threads = max(1, int(threads) // n_workers)
+    states = new_states(n_workers) if new_states is not None else None
+
+    def own_plans():
+        return _fft.get_plans(system.transform_shape, n_pairs * count, system.complex_dtype,
+                              fft_threads, images=count)
+
+    plans = own_plans()
     plans.image[...] = system.pad(block)
-    spectrum = plans.forward().reshape(count * rows, cols)
-    products = plans.products.reshape(n_pairs, count * rows, cols)
-    for f in range(pairs.shape[0]):
-        run_rows(_kernels.multiply_rows, count * rows, threads, spectrum, pairs[f], products)
-        yield f, plans.inverse().reshape(n_pairs, count * rows, cols)
+    spectrum = plans.forward().reshape(n_rows, -1)        # read-only from here on
+
+    def work(w, plans):
+        state = None if states is None else tuple(array[w] for array in states)
+        products = plans.products.reshape(n_pairs, n_rows, -1)
+        for f in range(w, n_groups, n_workers):
+            _kernels.multiply_rows(spectrum, pairs[f], products, 0, n_rows)
+            fold(f, plans.inverse().reshape(n_pairs, n_rows, -1), state)
+        return state
+
+    futures = [executor().submit(lambda w: work(w, own_plans()), w)
+               for w in range(1, n_workers)]
+    try:
+        state = work(0, plans)
+    finally:                     # no worker may outlive the call that owns its arrays
+        others = [future.result() for future in futures]
+    if merge is not None:
+        for other in others:
+            merge(state, other)
+    return state
 
 
 def active_region(system, count, margin=1):

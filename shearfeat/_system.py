@@ -404,8 +404,21 @@ class ShearletSystem:
         total = 0 if self._pair_spectra is None else self._pair_spectra.nbytes
         return total + (0 if self._filters is None else self._filters.nbytes)
 
-    def memory_estimate(self) -> dict:
+    @property
+    def _pair_groups(self) -> int:
+        """How many groups of pair spectra the measures stream over: orientations of an
+        edge or ridge system, scales of a blob system."""
+        return self.n_scales if self.kind == "blob" else self.n_orientations
+
+    def memory_estimate(self, threads=1) -> dict:
         """Bytes a measure call on this system holds at its peak, without building it.
+
+        Parameters
+        ----------
+        threads : int
+            Threads of the call: each worker (at most one per orientation, or per scale
+            of a blob system) has its own FFT buffers and, for edges and ridges, its own
+            per-pixel state.
 
         Returns
         -------
@@ -414,23 +427,26 @@ class ShearletSystem:
             ``work``: per call, the FFT buffers, the pivot responses of every orientation
             and the per-pixel state; ``total``: their sum.
         """
+        if int(threads) < 1:
+            raise ValueError(f"threads must be >= 1, got {threads!r}")
         pixels = int(np.prod(self.transform_shape))
         complex_size = self.complex_dtype.itemsize
         real_size = self.dtype.itemsize
+        workers = min(int(threads), self._pair_groups)
+        images = 2 * int(np.prod(self.shape)) * real_size      # the normalised input, a crop
         if self.kind == "blob":
-            per_scale = 3 * self.n_orientations // 4
-            filters = self.n_scales * per_scale * pixels * complex_size
-            fft = (2 + 2 * per_scale) * pixels * complex_size
+            per_group = 3 * self.n_orientations // 4
             stack = self.n_scales * (self.n_orientations // 2 + 1) * pixels * real_size
-            work = fft + stack + 3 * pixels * real_size + \
-                2 * int(np.prod(self.shape)) * real_size
-            return {"filters": filters, "work": work, "total": filters + work}
-        per_orientation = max(self.n_measure_scales, 0) * (2 if self.kind == "ridge" else 1)
-        filters = self.n_orientations * per_orientation * pixels * complex_size
-        fft = (2 + 2 * per_orientation) * pixels * complex_size
-        state_maps = 9 if self.kind == "ridge" else 5
-        stack = self.n_orientations * per_orientation * pixels * real_size
-        work = fft + stack + state_maps * pixels * 4 + 2 * int(np.prod(self.shape)) * real_size
+            shared = stack + 3 * pixels * real_size            # the stacks, three results
+            own = 0                                            # nothing to merge
+        else:
+            per_group = max(self.n_measure_scales, 0) * (2 if self.kind == "ridge" else 1)
+            stack = self.n_orientations * per_group * pixels * real_size
+            own = (7 if self.kind == "ridge" else 4) * pixels * 4     # the best so far
+            shared = stack + pixels * real_size                # + the orientation map
+        filters = self._pair_groups * per_group * pixels * complex_size
+        fft = (2 + 2 * per_group) * pixels * complex_size
+        work = workers * (fft + own) + shared + images
         return {"filters": filters, "work": work, "total": filters + work}
 
     def __repr__(self):

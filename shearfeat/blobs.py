@@ -12,7 +12,7 @@ from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._filters import TABLE_STEPS, disk_scale_response, scale_calibration
 from ._input import as_image, polarity_sign, resolve_threads
-from ._stream import active_region, crop_block, orientations, run_rows, workspace
+from ._stream import active_region, crop_block, run_rows, stream, workspace
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 BLOB_MIN_CONTRAST = 1 / 50
@@ -216,9 +216,11 @@ def _blob_maps(system, work, beta, keep, threads):
         "blobs", [(J, system.n_orientations // 2) + shape, (J,) + shape] + [shape] * 3,
         [dtype] * 5)
     active, c0, c1 = active_region(system, count or 1, margin=0)
-    for s, coeffs in orientations(system, work, threads):
-        run_rows(_kernels.blob_update, n_rows, threads, coeffs, s, stack, odd_max, active,
-                 c0, c1)
+
+    def fold(s, coeffs, state):        # every scale writes its own slices: nothing to merge
+        _kernels.blob_update(coeffs, s, stack, odd_max, active, c0, c1, 0, n_rows)
+
+    stream(system, work, threads, fold)
     run_rows(_kernels.blob_finish, n_rows, threads, stack, odd_max, response, delta0,
              float(TABLE_STEPS), cal_p, cal_u, float(beta), float(spo),
              float(system.blob_diameters[0]), keep, measure, diameter, height, active, c0,

@@ -9,7 +9,7 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, resolve_threads
-from ._stream import active_region, crop_block, orientations, pivot_mask, run_rows, workspace
+from ._stream import active_region, crop_block, pivot_mask, run_rows, stream, workspace
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -126,18 +126,29 @@ def _edge_maps(system, work, beta, pivot, threads):
     dir_r = np.ascontiguousarray(table.direction[:, 0])
     dir_c = np.ascontiguousarray(table.direction[:, 1])
 
-    # odd responses at the pivot scales, and the per-pixel state of the stream
-    stack, best_p, best_slot, best_s, measure, orientation = workspace(
-        "edges", [(n_o, S) + shape] + [shape] * 5,
-        [dtype, dtype, np.int32, np.int32, dtype, dtype])
-    best_p.fill(0)
-    best_slot.fill(-1)
-    measure.fill(0)
+    # odd responses at the pivot scales (one slice per orientation, whoever folds it)
+    stack, orientation = workspace("edges", [(n_o, S) + shape, shape], [dtype, dtype])
     beta = dtype.type(beta)
     active, _, _ = active_region(system, count or 1)      # every column: see edge_update
-    for f, coeffs in orientations(system, work, threads):
-        run_rows(_kernels.edge_update, n_rows, threads, coeffs, f, pivot, beta, dir_r,
-                 dir_c, stack, best_p, best_slot, best_s, measure, period, active)
+
+    def new_states(n_workers):
+        """Each worker's best pivot, its slot and scale, and the measure there."""
+        best_p, best_slot, best_s, measure = workspace(
+            "edge state", [(n_workers,) + shape] * 4, [dtype, np.int32, np.int32, dtype])
+        best_p.fill(0)
+        best_slot.fill(-1)
+        measure.fill(0)
+        return best_p, best_slot, best_s, measure
+
+    def fold(f, coeffs, state):
+        _kernels.edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, *state, period,
+                             active, 0, n_rows)
+
+    def merge(state, other):
+        run_rows(_kernels.edge_merge, n_rows, threads, *state, *other, n_o)
+
+    best_p, best_slot, best_s, measure = stream(system, work, threads, fold, new_states,
+                                                merge)
     run_rows(_kernels.edge_orientation, n_rows, threads, measure, best_p, best_slot, best_s,
              stack, dir_r, dir_c, left_slot, right_slot, slope, axis, twin, period, active,
              orientation)

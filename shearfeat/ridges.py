@@ -9,7 +9,7 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, polarity_sign, resolve_threads
-from ._stream import active_region, crop_block, orientations, pivot_mask, run_rows, workspace
+from ._stream import active_region, crop_block, pivot_mask, run_rows, stream, workspace
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -146,18 +146,30 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     expected, inv_pivot, floor = (np.ascontiguousarray(a, dtype) for a in
                                   (expected, inv_pivot, floor))
 
-    # |even responses| of every slot, and the per-pixel state of the stream
-    stack, best_abs, best_slot, best_e, best_s, measure, height, width, orientation = \
-        workspace("ridges", [(n_o, 2 * S) + shape] + [shape] * 8,
-                  [dtype, dtype, np.int32, np.int32, np.int32, dtype, dtype, dtype, dtype])
-    for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0), (height, 0),
-                         (width, 0)):
-        array.fill(value)
+    # |even responses| of every slot (one slice per orientation, whoever folds it)
+    stack, orientation = workspace("ridges", [(n_o, 2 * S) + shape, shape], [dtype, dtype])
     active, c0, c1 = active_region(system, count or 1)
-    for f, coeffs in orientations(system, work, threads):
-        run_rows(_kernels.ridge_update, n_rows, threads, coeffs, f, pivot, widths, expected,
-                 inv_pivot, floor, stack, best_abs, best_slot, best_e, best_s, measure,
-                 height, width, active)
+
+    def new_states(n_workers):
+        """Each worker's best pivot magnitude, its slot, parity and scale, and the
+        measure, height and width there."""
+        state = workspace("ridge state", [(n_workers,) + shape] * 7,
+                          [dtype, np.int32, np.int32, np.int32, dtype, dtype, dtype])
+        best_abs, best_slot, _, _, measure, height, width = state
+        for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0), (height, 0),
+                             (width, 0)):
+            array.fill(value)
+        return state
+
+    def fold(f, coeffs, state):
+        _kernels.ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack,
+                              *state, active, 0, n_rows)
+
+    def merge(state, other):
+        run_rows(_kernels.ridge_merge, n_rows, threads, *state, *other)
+
+    best_abs, best_slot, best_e, best_s, measure, height, width = stream(
+        system, work, threads, fold, new_states, merge)
     run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, best_slot, best_e,
              best_s, height, width, stack, left_slot, right_slot, slope, axis, twin, keep,
              active, c0, c1, orientation)

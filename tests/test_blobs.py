@@ -101,7 +101,7 @@ def test_noise_keeps_the_blob_in_place():
 
 
 @pytest.mark.parametrize("mode", ["reflect", "periodic"])
-@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("threads", [1, 2, 3])
 def test_kernels_equal_the_plain_reference(mode, threads):
     rng = np.random.default_rng(7)
     image = disks([(20, 20, 8), (40, 45, 12)], n=64)[:64, :60] + 0.2 * rng.random(

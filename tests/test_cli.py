@@ -150,6 +150,11 @@ def test_info():
     assert result.exit_code == 0
     assert "filters K = 140" in result.output and "ridge widths" in result.output
     assert "MiB of filters kept between calls" in result.output
+    one = run("info", "--shape", "100", "120", "--kind", "ridge", "--threads", 1)
+    two = run("info", "--shape", "100", "120", "--kind", "ridge", "--threads", 2)
+    assert "call on 1 thread:" in one.output and "call on 2 threads:" in two.output
+    work = [int(r.output.split("MiB of work arrays")[0].split(",")[-1]) for r in (one, two)]
+    assert work[1] > work[0]                 # each worker has its own FFT buffers
 
 
 def test_installed_executable(step_png):

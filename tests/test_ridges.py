@@ -96,7 +96,7 @@ def test_kernels_equal_naive_reference(mode, keep):
     work, _ = normalise(image)
     pivot = pivot_mask("all", system.n_measure_scales)
     expected = naive.ridges(system, work, 0.03, pivot, keep)
-    for threads in (1, 2):
+    for threads in (1, 2, 3):
         got = _ridge_maps(system, work, 0.03, pivot, keep, threads)
         for a, b in zip(got, expected):
             np.testing.assert_allclose(a, system.crop(b), atol=1e-9)

@@ -1,0 +1,86 @@
+"""The stream deals orientations to workers and merges their states: the merge must
+give what one worker folding every orientation in order gives, ties included."""
+
+import numpy as np
+import pytest
+
+from shearfeat import _kernels
+from shearfeat._stream import workers
+from shearfeat._system import cached_system
+
+
+def fold_in_order(values, order):
+    """One worker's state after folding ``values[f]`` for f in ``order``: the first of
+    equal values that beat the initial 0 wins (the kernels' strict ``>``)."""
+    best = np.zeros(values.shape[1:], values.dtype)
+    slot = np.full(values.shape[1:], -1, np.int32)
+    for f in order:
+        better = values[f] > best
+        best = np.where(better, values[f], best)
+        slot = np.where(better, f, slot)
+    return best, slot
+
+
+@pytest.mark.parametrize("n_workers", [2, 3, 4])
+def test_ridge_merge_equals_one_worker_ties_included(n_workers):
+    rng = np.random.default_rng(0)
+    n_o = 10
+    values = rng.integers(0, 4, (n_o, 6, 50)).astype(np.float32)    # many ties, some 0
+    want_abs, want_slot = fold_in_order(values, range(n_o))
+    states = []
+    for w in range(n_workers):
+        best, slot = fold_in_order(values, range(w, n_o, n_workers))
+        states.append(tags(best, slot))      # the other maps follow the slot
+    mine = states[0]
+    for other in states[1:]:
+        _kernels.ridge_merge(*mine, *other, 0, values.shape[1])
+    for got, want in zip(mine, tags(want_abs, want_slot)):
+        np.testing.assert_array_equal(got, want)
+
+
+def tags(best, slot):
+    """A ridge state whose parity, scale, measure, height and width name the slot."""
+    return [best, slot, slot.copy(), slot + 1, slot.astype(np.float32),
+            -slot.astype(np.float32), 2 * slot.astype(np.float32)]
+
+
+@pytest.mark.parametrize("n_workers", [2, 3])
+def test_edge_merge_ties_go_to_the_lower_orientation(n_workers):
+    # Slots o and o + n_o both belong to orientation o.
+    rng = np.random.default_rng(1)
+    n_o = 10
+    values = rng.integers(0, 3, (2 * n_o, 4, 40)).astype(np.float64)
+    order = [s for o in range(n_o) for s in (o, o + n_o)]
+    want_p, want_slot = fold_in_order(values, order)
+    states = []
+    for w in range(n_workers):
+        mine = [s for o in range(w, n_o, n_workers) for s in (o, o + n_o)]
+        best, slot = fold_in_order(values, mine)
+        states.append([best, slot, slot % 7, best * 10])
+    result = states[0]
+    for other in states[1:]:
+        _kernels.edge_merge(*result, *other, n_o, 0, values.shape[1])
+    np.testing.assert_array_equal(result[0], want_p)
+    np.testing.assert_array_equal(result[1], want_slot)
+    np.testing.assert_array_equal(result[2], want_slot % 7)
+    np.testing.assert_array_equal(result[3], want_p * 10)
+
+
+def test_workers_never_exceed_the_groups():
+    edge = cached_system((32, 32), "edge")
+    blob = cached_system((32, 32), "blob")
+    assert workers(edge, 1) == 1
+    assert workers(edge, 2) == 2
+    assert workers(edge, 64) == edge.n_orientations
+    assert workers(blob, 64) == blob.n_scales
+
+
+def test_memory_estimate_counts_each_worker():
+    system = cached_system((64, 64), "ridge")
+    one, two = system.memory_estimate(1), system.memory_estimate(2)
+    assert one["filters"] == two["filters"]
+    assert two["work"] > one["work"]
+    many = system.memory_estimate(10 ** 6)              # capped at one per orientation
+    assert many == system.memory_estimate(system.n_orientations)
+    with pytest.raises(ValueError, match="threads must be >= 1"):
+        system.memory_estimate(0)
