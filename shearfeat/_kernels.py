@@ -331,6 +331,8 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
     total = np.empty(n_cols, dtype)
     penalty = np.empty(n_cols, dtype)
     norm = np.empty(n_cols, dtype)
+    w = np.empty(n_cols, dtype)
+    ex = np.empty((n_s, n_cols), dtype)      # EC(W, s) of each pixel's pivot
     for r in range(r0, r1):
         if not active[r]:
             continue
@@ -353,17 +355,33 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
                         pv[c] = abs(v) if take else pv[c]
                         signed[c] = v if take else signed[c]
                         ps[c] = s if take else ps[c]
+            # The tables depend on the pivot scale: select their values per candidate
+            # scale (constants in the column loops) rather than gather them per pixel,
+            # since loops with gathers do not vectorise.
+            for q in range(n_s):
+                inv_q = inv_pivot[e, q]
+                floor_q = floor[e, q]
+                width_q = dtype.type(widths[e, q])
+                for c in range(n_cols):
+                    mine = ps[c] == q
+                    h[c] = signed[c] * inv_q if mine else h[c]
+                    penalty[c] = floor_q if mine else penalty[c]
+                    w[c] = width_q if mine else w[c]
+                for s in range(n_s):
+                    expected_qs = expected[e, q, s]
+                    row = ex[s]
+                    for c in range(n_cols):
+                        row[c] = expected_qs if ps[c] == q else row[c]
             for c in range(n_cols):
-                h[c] = signed[c] * inv_pivot[e, ps[c]]
                 total[c] = 0.0
-                penalty[c] = floor[e, ps[c]]
                 norm[c] = 0.0
             for s in range(n_s):
+                row = ex[s]
                 for c in range(n_cols):
                     v = zr[base + s, c]
                     total[c] += v
                     penalty[c] += abs(zi[base + s, c])
-                    norm[c] += max(abs(v), abs(h[c] * expected[e, ps[c], s]))
+                    norm[c] += max(abs(v), abs(h[c] * row[c]))
             bab = best_abs[r]
             bsl = best_slot[r]
             bep = best_e[r]
@@ -381,7 +399,7 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
                 bsc[c] = ps[c] if better else bsc[c]
                 bme[c] = m if better else bme[c]
                 bhe[c] = h[c] if better else bhe[c]
-                bwi[c] = widths[e, ps[c]] if better else bwi[c]
+                bwi[c] = w[c] if better else bwi[c]
 
 
 @njit(**_OPTIONS)
@@ -549,6 +567,26 @@ def _table(values, delta0, steps, delta):
 
 
 @njit(**_OPTIONS)
+def _interp(x, xp, fp):
+    """``np.interp(x, xp, fp)`` for one number ``x`` within ``[xp[0], xp[-1]]`` (``xp``
+    increasing), with NumPy's arithmetic; Numba's ``np.interp`` allocates arrays on
+    every call."""
+    lo, hi = 0, xp.size - 1
+    if x >= xp[hi]:
+        return fp[hi]
+    while hi - lo > 1:                       # xp[lo] <= x < xp[hi]
+        mid = (lo + hi) // 2
+        if xp[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    if xp[lo] == x:
+        return fp[lo]
+    slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo])
+    return slope * (x - xp[lo]) + fp[lo]
+
+
+@njit(**_OPTIONS)
 def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo,
                 diameter0, keep, measure, diameter, height, active, c0, c1, r0, r1):
     """The SymFD blob measure from the even responses of every scale and rotation and the
@@ -560,60 +598,93 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
     gives ``response(s - t0)`` at scale ``s``.  ``keep``: 1 bright, -1 dark, 0 both.
     """
     n_s, n_r = stack.shape[0], stack.shape[1]
+    n_cols = c1 - c0
+    best = np.empty(n_cols)                  # per column of a row: the pivot search,
+    bs = np.empty(n_cols, np.int64)
+    br = np.empty(n_cols, np.int64)
+    t0 = np.empty(n_cols)                    # the fitted scale,
+    h = np.empty(n_cols)
+    sign = np.empty(n_cols)
+    numerator = np.empty(n_cols)             # and the sums over scales
+    denominator = np.empty(n_cols)
+    e = np.empty(n_cols)
+    lo = np.empty(n_cols, stack.dtype)       # of the rotations at one scale
+    hi = np.empty(n_cols, stack.dtype)
+    at_pivot = np.empty(n_cols, stack.dtype)
     for r in range(r0, r1):
         if not active[r]:
             continue
-        for c in range(c0, c1):
-            best = 0.0
-            bs = -1
-            br = 0
-            for s in range(1, n_s - 1):
-                for q in range(n_r):
-                    v = abs(stack[s, q, r, c])
-                    if v > best:
-                        best = v
-                        bs = s
-                        br = q
+        # Row by row, so that the loops over columns read each scale's maps in order
+        # and vectorise; only the scale fit is done pixel by pixel.
+        for i in range(n_cols):
+            best[i] = 0.0
+            bs[i] = -1
+            br[i] = 0
+        for s in range(1, n_s - 1):
+            for q in range(n_r):
+                row = stack[s, q, r]
+                for i in range(n_cols):
+                    v = abs(row[c0 + i])
+                    take = v > best[i]
+                    best[i] = v if take else best[i]
+                    bs[i] = s if take else bs[i]
+                    br[i] = q if take else br[i]
+        for i in range(n_cols):
+            c = c0 + i
             measure[r, c] = 0.0
             diameter[r, c] = 0.0
             height[r, c] = 0.0
-            if bs < 0:
+            sign[i] = 0.0                    # 0: no blob here
+            t0[i] = 0.0
+            h[i] = 0.0
+            numerator[i] = 0.0
+            denominator[i] = 0.0
+            if bs[i] < 0:
                 continue
-            pivot = stack[bs, br, r, c]
-            sign = 1.0 if pivot > 0.0 else -1.0
-            if (keep > 0 and sign < 0.0) or (keep < 0 and sign > 0.0):
+            pivot = stack[bs[i], br[i], r, c]
+            sgn = 1.0 if pivot > 0.0 else -1.0
+            if (keep > 0 and sgn < 0.0) or (keep < 0 and sgn > 0.0):
                 continue
-            left = sign * stack[bs - 1, br, r, c]
-            right = sign * stack[bs + 1, br, r, c]
-            curve = left - 2.0 * best + right
+            left = sgn * stack[bs[i] - 1, br[i], r, c]
+            right = sgn * stack[bs[i] + 1, br[i], r, c]
+            curve = left - 2.0 * best[i] + right
             p = 0.0
             if curve < 0.0:
                 p = (left - right) / (2.0 * curve)
             p = min(max(p, cal_p[0]), cal_p[-1])
-            u = np.interp(p, cal_p, cal_u)
-            t0 = bs + u
-            h = pivot / _table(response, delta0, steps, bs - t0)
-            numerator = 0.0
-            denominator = 0.0
-            for s in range(n_s):
-                e = _table(response, delta0, steps, s - t0)
-                lo = stack[s, 0, r, c]
-                hi = lo
-                for q in range(1, n_r):
-                    v = stack[s, q, r, c]
-                    lo = min(lo, v)
-                    hi = max(hi, v)
+            t0[i] = bs[i] + _interp(p, cal_p, cal_u)
+            h[i] = pivot / _table(response, delta0, steps, bs[i] - t0[i])
+            sign[i] = sgn
+        for s in range(n_s):
+            for i in range(n_cols):
+                e[i] = _table(response, delta0, steps, s - t0[i]) if sign[i] != 0.0 else 0.0
+            row = stack[s, 0, r]
+            for i in range(n_cols):
+                lo[i] = row[c0 + i]
+                hi[i] = lo[i]
+                at_pivot[i] = lo[i]
+            for q in range(1, n_r):
+                row = stack[s, q, r]
+                for i in range(n_cols):
+                    v = row[c0 + i]
+                    lo[i] = min(lo[i], v)
+                    hi[i] = max(hi[i], v)
+                    at_pivot[i] = v if br[i] == q else at_pivot[i]
+            odd = odd_max[s, r]
+            for i in range(n_cols):
                 # The blob must answer with the sign a disk would give, in every rotation.
-                agree = lo if sign * e >= 0.0 else -hi
+                agree = lo[i] if sign[i] * e[i] >= 0.0 else -hi[i]
                 # Each scale counts as much as a disk of this size answers there: scales
                 # far from the blob's size see only its surroundings.
-                w = abs(e)
-                numerator += w * (agree - odd_max[s, r, c] - beta * w)
-                denominator += w * max(abs(stack[s, br, r, c]), abs(h * e))
-            if numerator > 0.0 and denominator > 0.0:
-                measure[r, c] = numerator / denominator
-                diameter[r, c] = diameter0 * 2.0 ** (-t0 / spo)
-                height[r, c] = h
+                w = abs(e[i])
+                numerator[i] += w * (agree - odd[c0 + i] - beta * w)
+                denominator[i] += w * max(abs(at_pivot[i]), abs(h[i] * e[i]))
+        for i in range(n_cols):
+            if sign[i] != 0.0 and numerator[i] > 0.0 and denominator[i] > 0.0:
+                c = c0 + i
+                measure[r, c] = numerator[i] / denominator[i]
+                diameter[r, c] = diameter0 * 2.0 ** (-t0[i] / spo)
+                height[r, c] = h[i]
 
 
 @njit(**_OPTIONS)
