@@ -35,32 +35,89 @@ def timed(func, repeat):
     return statistics.median(times)
 
 
-def fft_floor(system, threads, repeat):
-    """1 forward + K inverse FFTs with the measure's own plans (same batch size; K need
-    not be a multiple of it, so the batched inverse is timed and scaled by K / batch)."""
+_filled = set()
+
+
+def floor_sample(system, threads):
+    """One timing of the FFT floor: 1 forward + K inverse FFTs with the measure's own
+    plans (same batch size; K need not be a multiple of it, so the inverses are timed
+    whole and scaled by K / (batch * calls))."""
     batch = system._pairs.shape[1]
     plans = _fft.get_plans(system.transform_shape, batch, system.complex_dtype, threads)
-    rng = np.random.default_rng(0)
-    plans.image[...] = rng.random(system.transform_shape)
-    plans.products[...] = rng.random(plans.products.shape)
+    if id(plans) not in _filled:               # random data, not denormals or zeros
+        rng = np.random.default_rng(0)
+        plans.image[...] = rng.random(plans.image.shape)
+        plans.products[...] = rng.random(plans.products.shape)
+        _filled.add(id(plans))
     executes = system.n_filters / batch
-    forward = timed(plans.forward, repeat)
+    calls = int(np.ceil(executes))
+    start = time.perf_counter()
+    plans.forward()
+    forward = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(calls):
+        plans.inverse()
+    return forward + (time.perf_counter() - start) * executes / calls
 
-    def inverse():
-        for _ in range(4):
-            plans.inverse()
-    return forward + timed(inverse, repeat) / 4 * executes
+
+def fft_floor(system, threads, repeat):
+    """Median of ``repeat`` floor timings (after a warm-up)."""
+    floor_sample(system, threads)
+    return statistics.median(floor_sample(system, threads) for _ in range(repeat))
+
+
+def paired(func, system, threads, repeat):
+    """Median measure time, median floor time and median of their ratios, the two timed
+    alternately so that the machine's slow spells hit both alike."""
+    func()
+    floor_sample(system, threads)
+    times, floors = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+        floors.append(floor_sample(system, threads))
+    ratios = [t / f for t, f in zip(times, floors)]
+    return statistics.median(times), statistics.median(floors), statistics.median(ratios)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--measures-only", action="store_true",
+                        help="skip construction, the peers and thin")
+    parser.add_argument("--mode", choices=("periodic", "reflect"), action="append",
+                        help="border mode(s) to time (default: both)")
     args = parser.parse_args()
     image = data.camera().astype(np.float32)
     cores = os.cpu_count()
     print(f"camera {image.shape} float32; {platform.processor() or platform.machine()}, "
           f"{cores} cores; FFT effort {_fft.default_effort()}")
 
+    modes = args.mode or ["periodic", "reflect"]
+    if not args.measures_only:
+        construction(image)
+
+    print("\nmeasure time vs FFT floor (median of %d, milliseconds; ratio: median of the "
+          "ratios of alternate timings)" % args.repeat)
+    print(f"  {'measure':7s} {'mode':8s} {'thr':>3s} {'size':>10s} {'measure':>9s} "
+          f"{'floor':>8s} {'ratio':>6s}")
+    for name, func, kind in (("edges", sf.edges, "edge"), ("ridges", sf.ridges, "ridge"),
+                             ("blobs", sf.blobs, "blob")):
+        for mode in modes:
+            system = cached_system(image.shape, kind, mode=mode)
+            for threads in sorted({1, cores}):
+                measure, floor, ratio = paired(
+                    lambda: func(image, mode=mode, threads=threads), system, threads,
+                    args.repeat)
+                size = "x".join(map(str, system.transform_shape))
+                print(f"  {name:7s} {mode:8s} {threads:3d} {size:>10s} {measure * 1e3:9.1f} "
+                      f"{floor * 1e3:8.1f} {ratio:6.2f}")
+    if not args.measures_only:
+        peers(image, cores, args.repeat)
+
+
+def construction(image):
     print("\nconstruction (cold, seconds)")
     for kind in ("edge", "ridge", "blob"):
         for mode in ("periodic", "reflect"):
@@ -71,23 +128,12 @@ def main():
                   f"transform {system.transform_shape}, K={system.n_filters}, "
                   f"filters {system.nbytes / 2**20:.0f} MiB")
 
-    print("\nmeasure time vs FFT floor (median of %d, milliseconds)" % args.repeat)
-    print(f"  {'measure':7s} {'mode':8s} {'thr':>3s} {'size':>10s} {'measure':>9s} "
-          f"{'floor':>8s} {'ratio':>6s}")
-    for name, func, kind in (("edges", sf.edges, "edge"), ("ridges", sf.ridges, "ridge"),
-                             ("blobs", sf.blobs, "blob")):
-        for mode in ("periodic", "reflect"):
-            system = cached_system(image.shape, kind, mode=mode)
-            for threads in sorted({1, cores}):
-                measure = timed(lambda: func(image, mode=mode, threads=threads), args.repeat)
-                floor = fft_floor(system, threads, args.repeat)
-                size = "x".join(map(str, system.transform_shape))
-                print(f"  {name:7s} {mode:8s} {threads:3d} {size:>10s} {measure * 1e3:9.1f} "
-                      f"{floor * 1e3:8.1f} {measure / floor:6.2f}")
 
+
+def peers(image, cores, repeat):
     print("\npeers in the same run (scikit-image, 1 thread, same image)")
     from skimage import feature, filters
-    edge_floor = fft_floor(cached_system(image.shape, "edge"), 1, args.repeat)
+    edge_floor = fft_floor(cached_system(image.shape, "edge"), 1, repeat)
     for label, func in (
             ("canny(sigma=2)", lambda: feature.canny(image, sigma=2)),
             ("sato(sigmas 1..4, black_ridges)", lambda: filters.sato(image, sigmas=range(1, 5))),
@@ -99,7 +145,7 @@ def main():
             ("shearfeat.edges (reflect)", lambda: sf.edges(image, threads=1)),
             ("shearfeat.ridges (reflect)", lambda: sf.ridges(image, threads=1)),
             ("shearfeat.blobs (reflect, 4-64 px)", lambda: sf.blobs(image, threads=1))):
-        seconds = timed(func, args.repeat)
+        seconds = timed(func, repeat)
         print(f"  {label:34s} {seconds * 1e3:8.1f} ms  ({seconds / edge_floor:.2f} x the "
               f"edge FFT floor)")
 
@@ -108,9 +154,9 @@ def main():
         system = cached_system(image.shape, kind)
         for threads in sorted({1, cores}):
             result = func(image, threads=threads)
-            measure = timed(lambda: func(image, threads=threads), args.repeat)
-            thinning = timed(lambda: sf.thin(result, threads=threads), args.repeat)
-            floor = fft_floor(system, threads, args.repeat)
+            measure = timed(lambda: func(image, threads=threads), repeat)
+            thinning = timed(lambda: sf.thin(result, threads=threads), repeat)
+            floor = fft_floor(system, threads, repeat)
             print(f"  thin({name}) threads {threads}: {thinning * 1e3:6.1f} ms, "
                   f"{name} + thin = {(measure + thinning) / floor:.2f} x FFT floor")
 

@@ -99,8 +99,15 @@ def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
 
 
 def workers(system, threads) -> int:
-    """How many workers :func:`stream` deals a system's groups to on ``threads`` threads."""
-    return max(1, min(int(threads), system._pair_groups))
+    """How many workers :func:`stream` deals a system's groups to on ``threads`` threads:
+    one per thread, at most one per group, and no more than fit in the memory limit
+    (each has its own FFT buffers and state; the results do not depend on it)."""
+    from ._tiles import memory_limit
+    count = max(1, min(int(threads), system._pair_groups))
+    limit = memory_limit()
+    while count > 1 and system.memory_estimate(count)["total"] > limit:
+        count -= 1
+    return count
 
 
 def stream(system, images, threads, fold, new_states=None, merge=None):

@@ -41,20 +41,30 @@ def _positive_int_env(name, minimum):
     return number
 
 
+#: Workers a tile leaves room for (see :func:`tile_size`).
+TILE_WORKERS = 2
+
+
+def memory_limit() -> int:
+    """``$SHEARFEAT_MEMORY_LIMIT`` in bytes, or :data:`DEFAULT_MEMORY_LIMIT`."""
+    return _positive_int_env("SHEARFEAT_MEMORY_LIMIT", 2 ** 20) or int(DEFAULT_MEMORY_LIMIT)
+
+
 def tile_size(kind, resolved, dtype) -> int:
     """Largest transform side whose measure call fits the memory limit.
 
     ``$SHEARFEAT_TILE_SIZE`` sets it directly; otherwise it follows from
     ``$SHEARFEAT_MEMORY_LIMIT`` (default 1.5 GiB) and the bytes per transform pixel that
-    :meth:`ShearletSystem.memory_estimate` reports (about 0.7 kB for edges, 1.4 kB for
-    ridges with the default parameters, in float32).
+    :meth:`ShearletSystem.memory_estimate` reports for :data:`TILE_WORKERS` workers
+    (about 0.9 kB for edges, 1.7 kB for ridges with the default parameters, in float32).
+    The size does not depend on the call's thread count, and neither do the results;
+    a call never runs more workers than fit in the limit (see ``_stream.workers``).
     """
     size = _positive_int_env("SHEARFEAT_TILE_SIZE", 64)
     if size is not None:
         return size
-    limit = _positive_int_env("SHEARFEAT_MEMORY_LIMIT", 2 ** 20) or DEFAULT_MEMORY_LIMIT
     per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str)
-    side = max(64, int((limit / per_pixel) ** 0.5))
+    side = max(64, int((memory_limit() / per_pixel) ** 0.5))
     while fast_length(side) != side:
         side -= 1
     return side
@@ -64,7 +74,7 @@ def tile_size(kind, resolved, dtype) -> int:
 def _bytes_per_pixel(kind, resolved, dtype):
     """Bytes per transform pixel of a measure call (a probe system, never built)."""
     probe = ShearletSystem((64, 64), kind, mode="periodic", dtype=dtype, **asdict(resolved))
-    return probe.memory_estimate()["total"] / 64 ** 2
+    return probe.memory_estimate(TILE_WORKERS)["total"] / 64 ** 2
 
 
 def _axis_windows(n, margin, limit):
@@ -157,6 +167,27 @@ def _ranges(block):
     return hi - lo, block.mean(axis=(1, 2), dtype=np.float64)
 
 
+#: Elements normalised at a time (a float64 temporary of 8 MiB, not one of the image).
+NORMALISE_CHUNK = 2 ** 20
+
+
+def normalise_into(out, images, means, divisors, flat):
+    """``out[i] = (images[i] - means[i]) / divisors[i]``, computed in float64 a chunk at
+    a time (whole images, or rows of one large image), and 0 for ``flat`` images."""
+    count, rows, cols = images.shape
+    per_image = max(1, NORMALISE_CHUNK // (rows * cols))
+    row_step = rows if per_image > 1 else max(1, NORMALISE_CHUNK // cols)
+    for i0 in range(0, count, per_image):
+        i = slice(i0, i0 + per_image)
+        for r0 in range(0, rows, row_step):
+            r = slice(r0, r0 + row_step)
+            part = images[i, r].astype(np.float64)
+            part -= means[i, None, None]
+            part /= divisors[i, None, None]
+            part[flat[i]] = 0.0
+            out[i, r] = part
+
+
 def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs, threads):
     """Run a measure over a (B, M, N) block of images; ``maps(system, work, beta,
     threads)`` computes its ``n_outputs`` maps from normalised images.
@@ -200,11 +231,9 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs,
         work = np.zeros((size,) + block.shape[1:], block.dtype)
         for start in mine:
             n = min(size, count - start)
-            part = block[start:start + n].astype(np.float64)
-            part -= means[start:start + n, None, None]
-            part /= divisors[start:start + n, None, None]
-            part[flat[start:start + n]] = 0.0
-            work[:n] = part
+            window = slice(start, start + n)
+            normalise_into(work[:n], block[window], means[window], divisors[window],
+                           flat[window])
             work[n:] = 0.0
             if tiling is None:
                 results = maps(system, work, beta, threads)

@@ -84,3 +84,13 @@ def test_memory_estimate_counts_each_worker():
     assert many == system.memory_estimate(system.n_orientations)
     with pytest.raises(ValueError, match="threads must be >= 1"):
         system.memory_estimate(0)
+
+
+def test_workers_stay_within_the_memory_limit(monkeypatch):
+    system = cached_system((256, 256), "ridge")
+    one = system.memory_estimate(1)["total"]
+    two = system.memory_estimate(2)["total"]
+    monkeypatch.setenv("SHEARFEAT_MEMORY_LIMIT", str((one + two) // 2))
+    assert workers(system, 2) == 1                   # a second worker would not fit
+    monkeypatch.setenv("SHEARFEAT_MEMORY_LIMIT", str(two))
+    assert workers(system, 2) == 2

@@ -83,3 +83,19 @@ def test_coshrem_preset_keeps_the_whole_image_widths(monkeypatch):
     monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "400")
     tiled = sf.edges(image, preset="coshrem")
     np.testing.assert_allclose(tiled.measure, whole.measure, atol=2e-3)
+
+
+@pytest.mark.parametrize("chunk", [7, 60, 10 ** 6])     # rows of one image, whole images
+def test_normalise_into_works_in_chunks(monkeypatch, chunk):
+    monkeypatch.setattr(_tiles, "NORMALISE_CHUNK", chunk)
+    rng = np.random.default_rng(3)
+    images = rng.random((4, 6, 5)).astype(np.float32) * 100
+    images[2] = 7.0                                      # flat
+    means = images.mean(axis=(1, 2), dtype=np.float64)
+    divisors = np.array([2.0, 3.0, 1.0, 5.0])
+    flat = np.array([False, False, True, False])
+    out = np.full(images.shape, np.nan, np.float32)
+    _tiles.normalise_into(out, images, means, divisors, flat)
+    want = ((images - means[:, None, None]) / divisors[:, None, None]).astype(np.float32)
+    want[2] = 0.0
+    np.testing.assert_array_equal(out, want)
