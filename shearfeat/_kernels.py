@@ -25,21 +25,27 @@ _OPTIONS = dict(cache=True, nogil=True, fastmath=False, error_model="numpy")
 
 
 @njit(**_OPTIONS)
-def multiply_rows(spectrum, pairs, out, r0, r1):
+def multiply_rows(spectrum, pairs, nonzero, out, r0, r1):
     """``out[p, r] = spectrum[r] * pairs[p, r % M]`` for rows r0 .. r1 - 1.
 
     ``spectrum`` is (B M, N): the spectra of B images stacked along the rows; ``pairs`` is
-    (P, M, N) and ``out`` (P, B M, N).
+    (P, M, N) and ``out`` (P, B M, N).  Rows of ``pairs`` where ``nonzero[p, row]`` is
+    False are all zero: their products are zeroed without reading them.
     """
     n_pairs, period, _ = pairs.shape
     n_cols = spectrum.shape[1]
     for r in range(r0, r1):              # rows outermost: a spectrum row serves every pair
         x = spectrum[r]
+        row = r % period
         for p in range(n_pairs):
-            src = pairs[p, r % period]
             dst = out[p, r]
-            for c in range(n_cols):
-                dst[c] = x[c] * src[c]
+            if nonzero[p, row]:
+                src = pairs[p, row]
+                for c in range(n_cols):
+                    dst[c] = x[c] * src[c]
+            else:
+                for c in range(n_cols):
+                    dst[c] = 0
 
 
 @njit(**_OPTIONS)

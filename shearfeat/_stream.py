@@ -133,6 +133,7 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     depend on the number of threads.
     """
     pairs = system._pairs
+    nonzero = system._nonzero_rows
     block = images[None] if images.ndim == 2 else images
     count = block.shape[0]
     n_groups, n_pairs = pairs.shape[:2]
@@ -153,7 +154,7 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
         state = None if states is None else tuple(array[w] for array in states)
         products = plans.products.reshape(n_pairs, n_rows, -1)
         for f in range(w, n_groups, n_workers):
-            _kernels.multiply_rows(spectrum, pairs[f], products, 0, n_rows)
+            _kernels.multiply_rows(spectrum, pairs[f], nonzero[f], products, 0, n_rows)
             fold(f, plans.inverse().reshape(n_pairs, n_rows, -1), state)
         return state
 

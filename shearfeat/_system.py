@@ -197,6 +197,7 @@ class ShearletSystem:
         self.padding, self.transform_shape = self._padding()
         self._build_normalisation()
         self._pair_spectra = None
+        self._pair_rows = None
         self._filters = None
         self._lock = threading.Lock()
 
@@ -369,9 +370,18 @@ class ShearletSystem:
         self.check_measurable()
         with self._lock:
             if self._pair_spectra is None:
-                self._pair_spectra = (self._build_blob_pairs() if self.kind == "blob"
-                                      else self._build_pairs())
+                pairs = (self._build_blob_pairs() if self.kind == "blob"
+                         else self._build_pairs())
+                self._pair_rows = np.ascontiguousarray((pairs != 0).any(axis=-1))
+                self._pair_spectra = pairs
             return self._pair_spectra
+
+    @property
+    def _nonzero_rows(self):
+        """(groups, pairs, M') bool: which rows of each pair spectrum are not all zero
+        (half of a blob system's rows are: the multiply skips reading them)."""
+        self._pairs
+        return self._pair_rows
 
     def check_measurable(self):
         """Raise ValueError if this system has too few scales for its measure."""

@@ -94,3 +94,19 @@ def test_workers_stay_within_the_memory_limit(monkeypatch):
     assert workers(system, 2) == 1                   # a second worker would not fit
     monkeypatch.setenv("SHEARFEAT_MEMORY_LIMIT", str(two))
     assert workers(system, 2) == 2
+
+
+def test_multiply_skips_zero_rows_and_still_zeroes_them():
+    system = cached_system((64, 64), "blob", mode="periodic")
+    pairs, nonzero = system._pairs, system._nonzero_rows
+    assert nonzero.shape == pairs.shape[:3]
+    assert not nonzero.all() and nonzero.any()         # coarse scales: many zero rows
+    np.testing.assert_array_equal(nonzero, (pairs != 0).any(axis=-1))
+    rng = np.random.default_rng(2)
+    spectrum = (rng.standard_normal((2 * 64, 64)) + 1j).astype(np.complex64)   # 2 images
+    out = np.full((pairs.shape[1], 2 * 64, 64), np.nan, np.complex64)
+    _kernels.multiply_rows(spectrum, pairs[1], nonzero[1], out, 0, 2 * 64)
+    want = (spectrum.reshape(2, 64, 64)[None] * pairs[1][:, None]).reshape(out.shape)
+    np.testing.assert_allclose(out, want, rtol=1e-6, atol=0)
+    zero_rows = np.tile(~nonzero[1], (1, 2))                 # both images' rows
+    assert zero_rows.any() and not out[zero_rows].any()      # zeroed, not left as NaN
