@@ -203,49 +203,18 @@ def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, 
 
 
 @njit(**_OPTIONS)
-def edge_merge(best_p, best_slot, best_s, measure, other_p, other_slot, other_s,
-               other_measure, n_o, r0, r1):
-    """Fold another worker's edge state (orientations disjoint from this one's) into
-    this one.  One worker folding every orientation in order keeps the first of equal
-    pivots, so a tie goes to the lower orientation (slots o and o + n_o are orientation
-    o); unset states (slot -1) have pivot 0 and never win."""
-    n_cols = best_p.shape[1]
+def merge_mask(best, slot, other_best, other_slot, n_o, take, r0, r1):
+    """Where another worker's state (orientations disjoint from this one's) wins:
+    ``take`` is True where its best value is larger, or equal from a lower orientation
+    (slot modulo ``n_o``), as in one worker folding every orientation in order, which
+    keeps the first of equal values.  Unset states (slot -1) never win."""
+    n_cols = best.shape[1]
     for r in range(r0, r1):
         for c in range(n_cols):
             o = other_slot[r, c]
-            if o < 0:
-                continue
-            mine = best_slot[r, c]
-            p = other_p[r, c]
-            if p > best_p[r, c] or (p == best_p[r, c] and o % n_o < mine % n_o):
-                best_p[r, c] = p
-                best_slot[r, c] = o
-                best_s[r, c] = other_s[r, c]
-                measure[r, c] = other_measure[r, c]
-
-
-@njit(**_OPTIONS)
-def ridge_merge(best_abs, best_slot, best_e, best_s, measure, height, width, other_abs,
-                other_slot, other_e, other_s, other_measure, other_height, other_width,
-                r0, r1):
-    """Fold another worker's ridge state (orientations disjoint from this one's) into
-    this one; a tie goes to the lower orientation, as in one worker folding them all
-    in order."""
-    n_cols = best_abs.shape[1]
-    for r in range(r0, r1):
-        for c in range(n_cols):
-            o = other_slot[r, c]
-            if o < 0:
-                continue
-            v = other_abs[r, c]
-            if v > best_abs[r, c] or (v == best_abs[r, c] and o < best_slot[r, c]):
-                best_abs[r, c] = v
-                best_slot[r, c] = o
-                best_e[r, c] = other_e[r, c]
-                best_s[r, c] = other_s[r, c]
-                measure[r, c] = other_measure[r, c]
-                height[r, c] = other_height[r, c]
-                width[r, c] = other_width[r, c]
+            v = other_best[r, c]
+            take[r, c] = o >= 0 and (v > best[r, c] or (
+                v == best[r, c] and o % n_o < slot[r, c] % n_o))
 
 
 @njit(**_OPTIONS)

@@ -170,6 +170,17 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     return state
 
 
+def merge_best(state, other, n_o, threads):
+    """Fold another worker's state into ``state`` (both sequences of arrays that start
+    with the best value and its slot): every array takes the other's value where the
+    other wins (see ``_kernels.merge_mask``)."""
+    take = np.empty(state[0].shape, np.bool_)
+    run_rows(_kernels.merge_mask, take.shape[0], threads, state[0], state[1], other[0],
+             other[1], n_o, take)
+    for mine, theirs in zip(state, other):
+        np.copyto(mine, theirs, where=take)
+
+
 def active_region(system, count, margin=1):
     """Where on ``count`` stacked transform grids the measure kernels compute: a row mask
     and a column range ``c0, c1`` covering the image and ``margin`` pixels around it

@@ -9,7 +9,8 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, resolve_threads
-from ._stream import active_region, crop_block, pivot_mask, run_rows, stream, workspace
+from ._stream import (active_region, crop_block, merge_best, pivot_mask, run_rows,
+                      stream, workspace)
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -144,11 +145,9 @@ def _edge_maps(system, work, beta, pivot, threads):
         _kernels.edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, *state, period,
                              active, 0, n_rows)
 
-    def merge(state, other):
-        run_rows(_kernels.edge_merge, n_rows, threads, *state, *other, n_o)
-
-    best_p, best_slot, best_s, measure = stream(system, work, threads, fold, new_states,
-                                                merge)
+    best_p, best_slot, best_s, measure = stream(
+        system, work, threads, fold, new_states,
+        lambda state, other: merge_best(state, other, n_o, threads))
     run_rows(_kernels.edge_orientation, n_rows, threads, measure, best_p, best_slot, best_s,
              stack, dir_r, dir_c, left_slot, right_slot, slope, axis, twin, period, active,
              orientation)

@@ -9,7 +9,8 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, polarity_sign, resolve_threads
-from ._stream import active_region, crop_block, pivot_mask, run_rows, stream, workspace
+from ._stream import (active_region, crop_block, merge_best, pivot_mask, run_rows,
+                      stream, workspace)
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -165,11 +166,9 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
         _kernels.ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack,
                               *state, active, 0, n_rows)
 
-    def merge(state, other):
-        run_rows(_kernels.ridge_merge, n_rows, threads, *state, *other)
-
     best_abs, best_slot, best_e, best_s, measure, height, width = stream(
-        system, work, threads, fold, new_states, merge)
+        system, work, threads, fold, new_states,
+        lambda state, other: merge_best(state, other, n_o, threads))
     run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, best_slot, best_e,
              best_s, height, width, stack, left_slot, right_slot, slope, axis, twin, keep,
              active, c0, c1, orientation)

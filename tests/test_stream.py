@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from shearfeat import _kernels
-from shearfeat._stream import workers
+from shearfeat._stream import merge_best, workers
 from shearfeat._system import cached_system
 
 
@@ -33,7 +33,7 @@ def test_ridge_merge_equals_one_worker_ties_included(n_workers):
         states.append(tags(best, slot))      # the other maps follow the slot
     mine = states[0]
     for other in states[1:]:
-        _kernels.ridge_merge(*mine, *other, 0, values.shape[1])
+        merge_best(mine, other, n_o, threads=1)
     for got, want in zip(mine, tags(want_abs, want_slot)):
         np.testing.assert_array_equal(got, want)
 
@@ -59,7 +59,7 @@ def test_edge_merge_ties_go_to_the_lower_orientation(n_workers):
         states.append([best, slot, slot % 7, best * 10])
     result = states[0]
     for other in states[1:]:
-        _kernels.edge_merge(*result, *other, n_o, 0, values.shape[1])
+        merge_best(result, other, n_o, threads=2)
     np.testing.assert_array_equal(result[0], want_p)
     np.testing.assert_array_equal(result[1], want_slot)
     np.testing.assert_array_equal(result[2], want_slot % 7)
