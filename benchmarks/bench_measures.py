@@ -88,6 +88,8 @@ def main():
                         help="skip construction, the peers and thin")
     parser.add_argument("--mode", choices=("periodic", "reflect"), action="append",
                         help="border mode(s) to time (default: both)")
+    parser.add_argument("--measure", choices=("edges", "ridges", "blobs"), action="append",
+                        help="measure(s) to time (default: all three)")
     args = parser.parse_args()
     image = data.camera().astype(np.float32)
     cores = os.cpu_count()
@@ -104,6 +106,8 @@ def main():
           f"{'floor':>8s} {'ratio':>6s}")
     for name, func, kind in (("edges", sf.edges, "edge"), ("ridges", sf.ridges, "ridge"),
                              ("blobs", sf.blobs, "blob")):
+        if args.measure and name not in args.measure:
+            continue
         for mode in modes:
             system = cached_system(image.shape, kind, mode=mode)
             for threads in sorted({1, cores}):

@@ -8,8 +8,11 @@ reads neighbouring rows of its *inputs* but writes only its own rows.
 The measures stream over orientations.  For each orientation the caller passes the
 coefficient maps of that orientation (``coeffs``); the update kernel folds them into
 per-pixel state (the best pivot so far and its measure) and keeps the pivot responses of
-the orientation in ``stack[f]`` (S real maps, not the K complex ones), from which the
+the orientation in ``stack[:, f]`` (S real maps, not the K complex ones), from which the
 finishing kernel fits the orientation of the winner once all orientations are seen.
+Stacks are laid out row first, ``stack[r, f, s, c]``: what a finishing kernel gathers for
+one row lies in one contiguous block, where a map-first layout scattered it over dozens of
+far-apart maps (the edge orientation and the blob finish ran 2-3x slower so).
 Every pixel computes every candidate and selects the winner: data-dependent branches
 would cost more than the arithmetic and keep the column loops from vectorising.
 """
@@ -162,7 +165,7 @@ def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, 
     ``n_o .. 2 n_o - 1`` are the point reflections of slots ``0 .. n_o - 1``:
     ``C(o + n_o)(x) = conj(C(o)(x - direction[o]))``, so each row is loaded once and its
     reflected statistics are folded into row ``r + direction[o][0]`` (0 or 1 rows on).
-    ``stack[f, s]`` receives ``imag C(f, s + d)``.  The rows hold images of ``period``
+    ``stack[:, f, s]`` receives ``imag C(f, s + d)``.  The rows hold images of ``period``
     rows each, one after the other; the shift wraps within each image.  Rows where
     ``active`` is False (padding that will be cropped) are skipped.
     """
@@ -191,7 +194,7 @@ def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, 
                        measure[r])
         _load_row(coeffs, r, 0, zr, zi)
         for s in range(n_s):
-            dst = stack[f, s, r]
+            dst = stack[r, f, s]
             for c in range(n_cols):
                 dst[c] = zi[s, c]
         _edge_stats(zr, zi, one, pivot, beta, p, ps, acc)
@@ -218,40 +221,49 @@ def merge_mask(best, slot, other_best, other_slot, n_o, take, r0, r1):
 
 
 @njit(**_OPTIONS)
-def _edge_response(stack, slot, s, r, c, dir_r, dir_c, period):
-    """Odd response of ``slot`` at scale ``s`` and pixel (r, c), read from the stack."""
-    n_o, _, _, n_cols = stack.shape
+def _response_index(stack, slot, s, r, c, dir_r, dir_c, period):
+    """Flat index into the (rows, n_o, S, cols) ``stack`` of the odd response of
+    ``slot`` at scale ``s`` and pixel (r, c).  A reflected slot (``slot >= n_o``) reads
+    its twin's response at the reflected position, which it gives negated."""
+    _, n_o, n_s, n_cols = stack.shape
     if slot < n_o:
-        return stack[slot, s, r, c]
+        return ((r * n_o + slot) * n_s + s) * n_cols + c
     g = slot - n_o
-    return -stack[g, s, _wrap_row(r, dir_r[g], period), _wrap(c - dir_c[g], n_cols)]
+    return (((_wrap_row(r, dir_r[g], period) * n_o + g) * n_s + s) * n_cols
+            + _wrap(c - dir_c[g], n_cols))
 
 
 @njit(**_OPTIONS)
-def _interpolated_tangent(o, nb, t, slope, axis, twin):
-    """Tangent angle (degrees) a fraction ``t`` of the way from slot ``o`` to ``nb``.
+def _interpolated_slope(o, x, left_slot, right_slot, slope, axis, twin):
+    """Shear slope at offset ``x`` in [-1, 1] (orientation steps) from slot ``o``, and
+    whether it belongs to the horizontal cone.
 
     The filters' responses are symmetric in shear slope, so the slope is interpolated
-    linearly; a diagonal pivot whose neighbour lies in the other cone is read as its twin
-    in that cone.
+    linearly towards the neighbour on the side of ``x``; a diagonal pivot whose
+    neighbour lies in the other cone is read as its twin in that cone.
     """
+    nb = left_slot[o] if x < 0.0 else right_slot[o]
+    t = -x if x < 0.0 else x
     if axis[o] != axis[nb] and twin[o] >= 0:
         o = twin[o]
-    k = (1.0 - t) * slope[o] + t * slope[nb]
-    if axis[nb] == 0:                      # horizontal cone: normal (1, k)
-        angle = 90.0 + math.degrees(math.atan(k))
-    else:                                  # vertical cone: normal (k, 1)
-        angle = 180.0 - math.degrees(math.atan(k))
+    return (1.0 - t) * slope[o] + t * slope[nb], axis[nb] == 0
+
+
+@njit(**_OPTIONS)
+def _tangent_degrees(slope_degrees, horizontal):
+    """Tangent angle in [0, 180) of a normal (1, k) in the horizontal cone or (k, 1) in
+    the vertical one, from ``slope_degrees = degrees(atan(k))``."""
+    angle = 90.0 + slope_degrees if horizontal else 180.0 - slope_degrees
     angle = angle - 180.0 * math.floor(angle / 180.0)
     return 0.0 if angle >= 180.0 else angle
 
 
 @njit(**_OPTIONS)
 def _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin):
-    """Tangent angle at offset ``x`` in [-1, 1] (orientation steps) from slot ``o``."""
-    if x < 0.0:
-        return _interpolated_tangent(o, left_slot[o], -x, slope, axis, twin)
-    return _interpolated_tangent(o, right_slot[o], x, slope, axis, twin)
+    """Tangent angle (degrees) at offset ``x`` in [-1, 1] (orientation steps) from slot
+    ``o``."""
+    k, horizontal = _interpolated_slope(o, x, left_slot, right_slot, slope, axis, twin)
+    return _tangent_degrees(math.degrees(math.atan(k)), horizontal)
 
 
 @njit(**_OPTIONS)
@@ -259,26 +271,56 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
                      right_slot, slope, axis, twin, period, active, out, r0, r1):
     """Tangent angle in degrees: a three-point parabola over the orientation index
     (twins skipped) at the pivot scale, mapped through the interpolated shear slope; NaN
-    where E = 0."""
-    n_cols = measure.shape[1]
+    where E = 0.
+
+    Row by row in passes over the pixels with an edge: where their neighbours'
+    responses lie, then one tight loop of loads from the stack, then the fit, then the
+    arc tangents.  Pixel by pixel, each waited for its own cache misses and branches:
+    the kernel took 4x as long.
+    """
+    _, n_o, _, n_cols = stack.shape
+    flat = stack.reshape(-1)
+    cols = np.empty(n_cols, np.int64)          # the pixels of the row with an edge
+    index = np.empty((2, n_cols), np.int64)    # where their left and right responses are
+    response = np.empty((2, n_cols), stack.dtype)
+    k = np.empty(n_cols)                       # the interpolated slope (then its angle)
+    horizontal = np.empty(n_cols, np.bool_)
     for r in range(r0, r1):
         if not active[r]:
             continue
+        n = 0
         for c in range(n_cols):
-            if not measure[r, c] > 0.0:
-                out[r, c] = np.nan
-                continue
+            out[r, c] = np.nan
+            if measure[r, c] > 0.0:
+                cols[n] = c
+                n += 1
+        for i in range(n):
+            c = cols[i]
             o = best_slot[r, c]
             s = best_s[r, c]
-            p = best_p[r, c]
-            lv = max(_edge_response(stack, left_slot[o], s, r, c, dir_r, dir_c, period), 0.0)
-            rv = max(_edge_response(stack, right_slot[o], s, r, c, dir_r, dir_c, period),
-                     0.0)
-            curvature = 2.0 * p - lv - rv
+            index[0, i] = _response_index(stack, left_slot[o], s, r, c, dir_r, dir_c, period)
+            index[1, i] = _response_index(stack, right_slot[o], s, r, c, dir_r, dir_c,
+                                          period)
+        for i in range(n):
+            response[0, i] = flat[index[0, i]]
+            response[1, i] = flat[index[1, i]]
+        for i in range(n):
+            c = cols[i]
+            o = best_slot[r, c]
+            lv = response[0, i] if left_slot[o] < n_o else -response[0, i]
+            rv = response[1, i] if right_slot[o] < n_o else -response[1, i]
+            lv = max(lv, 0.0)
+            rv = max(rv, 0.0)
+            curvature = 2.0 * best_p[r, c] - lv - rv
             x = 0.0
             if curvature > 0.0:
                 x = min(max((rv - lv) / (2.0 * curvature), -1.0), 1.0)
-            out[r, c] = _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin)
+            k[i], horizontal[i] = _interpolated_slope(o, x, left_slot, right_slot, slope,
+                                                      axis, twin)
+        for i in range(n):
+            k[i] = math.degrees(math.atan(k[i]))
+        for i in range(n):
+            out[r, cols[i]] = _tangent_degrees(k[i], horizontal[i])
 
 
 @njit(**_OPTIONS)
@@ -289,7 +331,7 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
     ``coeffs[e * S + s] = real C(f, e, s + d) + i imag C(f, e, s)``.  For parity e and
     pivot scale q: ``widths[e, q]`` is the ridge width W, ``expected[e, q, s]`` the even
     response EC(W, s) of scale s, ``inv_pivot[e, q] = 1 / EC(W, q)`` and
-    ``floor[e, q] = beta * sum_s |EC(W, s)|``.  ``stack[f, e * S + s]`` receives
+    ``floor[e, q] = beta * sum_s |EC(W, s)|``.  ``stack[:, f, e * S + s]`` receives
     ``|real C(f, e, s + d)|``.  Only rows where ``active`` is True are computed (the rest
     is padding that is cropped); rows are computed whole, since loops over a column
     range did not vectorise as well (a 512 x 512 periodic call took 1.4x as long).
@@ -313,7 +355,7 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
             continue
         _load_row(coeffs, r, 0, zr, zi)
         for k in range(n_pairs):
-            dst = stack[f, k, r]
+            dst = stack[r, f, k]
             for c in range(n_cols):
                 dst[c] = abs(zr[k, c])
         for e in range(2):
@@ -384,7 +426,7 @@ def ridge_finish(measure, best_abs, best_slot, best_e, best_s, height, width, st
     """Polarity and tangent angle (a triangle fit over the orientation index at the
     pivot's scale and parity); zero measure, width and height and NaN angle where there
     is no ridge.  ``keep``: 1 bright, -1 dark, 0 both."""
-    n_s = stack.shape[1] // 2
+    n_s = stack.shape[2] // 2
     for r in range(r0, r1):
         if not active[r]:
             continue
@@ -400,8 +442,8 @@ def ridge_finish(measure, best_abs, best_slot, best_e, best_s, height, width, st
             o = best_slot[r, c]
             k = best_e[r, c] * n_s + best_s[r, c]
             peak = best_abs[r, c]
-            lv = stack[left_slot[o], k, r, c]
-            rv = stack[right_slot[o], k, r, c]
+            lv = stack[r, left_slot[o], k, c]
+            rv = stack[r, right_slot[o], k, c]
             low = min(lv, rv)
             x = 0.0
             if peak > low:
@@ -506,20 +548,20 @@ def blob_update(coeffs, s, stack, odd_max, active, c0, c1, r0, r1):
 
     ``coeffs`` holds ``even_r + i odd_r`` for the ``R`` even rotations, then
     ``odd + i odd`` pairs of the other ``R`` rotations (see ShearletSystem).  Writes the
-    even responses to ``stack[s, r]`` and the largest odd magnitude to ``odd_max[s]``.
+    even responses to ``stack[r, s]`` and the largest odd magnitude to ``odd_max[r, s]``.
     """
-    n_even = stack.shape[1]
+    n_even = stack.shape[2]
     n_maps = coeffs.shape[0]
     for r in range(r0, r1):
         if not active[r]:
             continue
-        out = odd_max[s, r]
+        out = odd_max[r, s]
         for c in range(c0, c1):
             out[c] = 0.0
         for k in range(n_maps):
             row = coeffs[k, r]
             if k < n_even:
-                even = stack[s, k, r]
+                even = stack[r, s, k]
                 for c in range(c0, c1):
                     z = row[c]
                     even[c] = z.real
@@ -572,7 +614,7 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
     neighbouring scales, calibrated on disks (``cal_p -> cal_u``); a disk of that size
     gives ``response(s - t0)`` at scale ``s``.  ``keep``: 1 bright, -1 dark, 0 both.
     """
-    n_s, n_r = stack.shape[0], stack.shape[1]
+    n_s, n_r = stack.shape[1], stack.shape[2]
     n_cols = c1 - c0
     best = np.empty(n_cols)                  # per column of a row: the pivot search,
     bs = np.empty(n_cols, np.int64)
@@ -597,7 +639,7 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
             br[i] = 0
         for s in range(1, n_s - 1):
             for q in range(n_r):
-                row = stack[s, q, r]
+                row = stack[r, s, q]
                 for i in range(n_cols):
                     v = abs(row[c0 + i])
                     take = v > best[i]
@@ -616,12 +658,12 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
             denominator[i] = 0.0
             if bs[i] < 0:
                 continue
-            pivot = stack[bs[i], br[i], r, c]
+            pivot = stack[r, bs[i], br[i], c]
             sgn = 1.0 if pivot > 0.0 else -1.0
             if (keep > 0 and sgn < 0.0) or (keep < 0 and sgn > 0.0):
                 continue
-            left = sgn * stack[bs[i] - 1, br[i], r, c]
-            right = sgn * stack[bs[i] + 1, br[i], r, c]
+            left = sgn * stack[r, bs[i] - 1, br[i], c]
+            right = sgn * stack[r, bs[i] + 1, br[i], c]
             curve = left - 2.0 * best[i] + right
             p = 0.0
             if curve < 0.0:
@@ -633,19 +675,19 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
         for s in range(n_s):
             for i in range(n_cols):
                 e[i] = _table(response, delta0, steps, s - t0[i]) if sign[i] != 0.0 else 0.0
-            row = stack[s, 0, r]
+            row = stack[r, s, 0]
             for i in range(n_cols):
                 lo[i] = row[c0 + i]
                 hi[i] = lo[i]
                 at_pivot[i] = lo[i]
             for q in range(1, n_r):
-                row = stack[s, q, r]
+                row = stack[r, s, q]
                 for i in range(n_cols):
                     v = row[c0 + i]
                     lo[i] = min(lo[i], v)
                     hi[i] = max(hi[i], v)
                     at_pivot[i] = v if br[i] == q else at_pivot[i]
-            odd = odd_max[s, r]
+            odd = odd_max[r, s]
             for i in range(n_cols):
                 # The blob must answer with the sign a disk would give, in every rotation.
                 agree = lo[i] if sign[i] * e[i] >= 0.0 else -hi[i]

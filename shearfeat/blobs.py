@@ -213,7 +213,7 @@ def _blob_maps(system, work, beta, keep, threads):
     delta0, response = disk_scale_response(spo, J + 1)
     cal_p, cal_u = scale_calibration(spo)
     stack, odd_max, measure, diameter, height = workspace(
-        "blobs", [(J, system.n_orientations // 2) + shape, (J,) + shape] + [shape] * 3,
+        "blobs", [(n_rows, J, system.n_orientations // 2, cols), (n_rows, J, cols)] + [shape] * 3,
         [dtype] * 5)
     active, c0, c1 = active_region(system, count or 1, margin=0)
 

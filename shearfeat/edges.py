@@ -128,7 +128,7 @@ def _edge_maps(system, work, beta, pivot, threads):
     dir_c = np.ascontiguousarray(table.direction[:, 1])
 
     # odd responses at the pivot scales (one slice per orientation, whoever folds it)
-    stack, orientation = workspace("edges", [(n_o, S) + shape, shape], [dtype, dtype])
+    stack, orientation = workspace("edges", [(n_rows, n_o, S, cols), shape], [dtype, dtype])
     beta = dtype.type(beta)
     active, _, _ = active_region(system, count or 1)      # every column: see edge_update
 

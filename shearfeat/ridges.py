@@ -148,7 +148,7 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
                                   (expected, inv_pivot, floor))
 
     # |even responses| of every slot (one slice per orientation, whoever folds it)
-    stack, orientation = workspace("ridges", [(n_o, 2 * S) + shape, shape], [dtype, dtype])
+    stack, orientation = workspace("ridges", [(n_rows, n_o, 2 * S, cols), shape], [dtype, dtype])
     active, c0, c1 = active_region(system, count or 1)
 
     def new_states(n_workers):
