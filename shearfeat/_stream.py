@@ -112,13 +112,29 @@ def workers(system, threads) -> int:
     return count
 
 
+def deal(system, n_workers):
+    """The groups each of ``n_workers`` workers folds, in order: the costliest first to
+    the least loaded worker (a group's cost: its row transforms and kernel, plus its
+    column transforms, which skip a pruned group's zero columns)."""
+    n_cols = system.transform_shape[1]
+    costs = [2.0 if columns is None else 1.0 + sum(b - a for a, b in columns) / n_cols
+             for columns in system._nonzero_columns]
+    loads, groups = [0.0] * n_workers, [[] for _ in range(n_workers)]
+    for f in sorted(range(len(costs)), key=lambda f: (-costs[f], f)):
+        w = loads.index(min(loads))
+        loads[w] += costs[f]
+        groups[w].append(f)
+    return [sorted(mine) for mine in groups]
+
+
 def stream(system, images, threads, fold, new_states=None, merge=None):
     """Fold the coefficients of every group of the system's pair spectra (each
     orientation of an edge or ridge system, each scale of a blob system) into per-pixel
     state, and return the state.
 
     ``images`` is one (M, N) image or a (B, M, N) block of them, transformed by one plan.
-    One forward FFT serves every group.  The groups are dealt round robin to W =
+    One forward FFT serves every group; the inverse FFT of a group skips the columns
+    where its spectra are zero (``system._nonzero_columns``).  The groups are dealt to W =
     :func:`workers` workers (the calling thread and pool threads); each multiplies and
     inverse-transforms its groups with its own plans and calls ``fold(f, coeffs, state)``
     with its own state, where ``coeffs`` is the (n_pairs, B M', N') output of the
@@ -136,12 +152,14 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     """
     pairs = system._pairs
     nonzero = system._nonzero_rows
+    columns = system._nonzero_columns
     block = images[None] if images.ndim == 2 else images
     count = block.shape[0]
-    n_groups, n_pairs = pairs.shape[:2]
+    n_pairs = pairs.shape[1]
     n_rows = count * system.transform_shape[0]
     n_workers = workers(system, threads)
     fft_threads = max(1, int(threads) // n_workers)
+    dealt = deal(system, n_workers)
     states = new_states(n_workers) if new_states is not None else None
 
     def own_plans():
@@ -155,9 +173,10 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     def work(w, plans):
         state = None if states is None else tuple(array[w] for array in states)
         products = plans.products.reshape(n_pairs, n_rows, -1)
-        for f in range(w, n_groups, n_workers):
+        for f in dealt[w]:
             _kernels.multiply_rows(spectrum, pairs[f], nonzero[f], products, 0, n_rows)
-            fold(f, plans.inverse().reshape(n_pairs, n_rows, -1), state)
+            coeffs = plans.inverse() if columns[f] is None else plans.inverse_columns(columns[f])
+            fold(f, coeffs.reshape(n_pairs, n_rows, -1), state)
         return state
 
     futures = [executor().submit(lambda w: work(w, own_plans()), w)
@@ -177,10 +196,13 @@ def merge_best(state, other, n_o, threads):
     with the best value and its slot): every array takes the other's value where the
     other wins (see ``_kernels.merge_mask``)."""
     take = np.empty(state[0].shape, np.bool_)
-    run_rows(_kernels.merge_mask, take.shape[0], threads, state[0], state[1], other[0],
-             other[1], n_o, take)
-    for mine, theirs in zip(state, other):
-        np.copyto(mine, theirs, where=take)
+
+    def merge_rows(r0, r1):
+        _kernels.merge_mask(state[0], state[1], other[0], other[1], n_o, take, r0, r1)
+        for mine, theirs in zip(state, other):
+            _kernels.copy_where(mine, theirs, take, r0, r1)
+
+    run_rows(merge_rows, take.shape[0], threads)
 
 
 def active_region(system, count, margin=1):

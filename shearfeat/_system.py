@@ -48,6 +48,32 @@ def _flush_tiny(spectra):
     return spectra
 
 
+#: The inverse FFT of a group of pair spectra skips their zero columns when at least this
+#: fraction of the columns is zero (blob scales; see :meth:`ShearletSystem._nonzero_columns`).
+PRUNE_MIN_ZERO_COLUMNS = 1 / 8
+
+
+def support_columns(mask):
+    """The column ranges ``((start, stop), ...)`` that cover every True of the circular
+    1-D ``mask`` but its longest run of False, or None when that run is shorter than
+    :data:`PRUNE_MIN_ZERO_COLUMNS` of the columns (pruning would not pay)."""
+    n = mask.size
+    if not mask.any():
+        return ()
+    first = int(np.argmax(mask))
+    rolled = np.roll(mask, -first)                 # starts with a True: no run wraps
+    edges = np.flatnonzero(np.diff(rolled.astype(np.int8)))
+    starts, stops = edges[::2] + 1, np.append(edges[1::2] + 1, n)[:edges[::2].size]
+    if starts.size == 0 or (stops - starts).max() < PRUNE_MIN_ZERO_COLUMNS * n:
+        return None
+    longest = int(np.argmax(stops - starts))
+    start = (first + int(stops[longest])) % n     # the support runs from the gap's end
+    length = n - int(stops[longest] - starts[longest])
+    if start + length <= n:
+        return ((start, start + length),)
+    return ((start, n), (0, start + length - n))
+
+
 def _neighbours(duplicate, n_orientations, n_slots):
     """Left and right neighbouring slots on a circle of ``n_slots``, skipping twins."""
     left = np.empty(n_slots, dtype=np.int64)
@@ -198,6 +224,7 @@ class ShearletSystem:
         self._build_normalisation()
         self._pair_spectra = None
         self._pair_rows = None
+        self._pair_columns = None
         self._filters = None
         self._lock = threading.Lock()
 
@@ -372,7 +399,10 @@ class ShearletSystem:
             if self._pair_spectra is None:
                 pairs = (self._build_blob_pairs() if self.kind == "blob"
                          else self._build_pairs())
-                self._pair_rows = np.ascontiguousarray((pairs != 0).any(axis=-1))
+                nonzero = pairs != 0
+                self._pair_rows = np.ascontiguousarray(nonzero.any(axis=-1))
+                self._pair_columns = tuple(support_columns(group.any(axis=(0, 1)))
+                                           for group in nonzero)
                 self._pair_spectra = pairs
             return self._pair_spectra
 
@@ -382,6 +412,15 @@ class ShearletSystem:
         (half of a blob system's rows are: the multiply skips reading them)."""
         self._pairs
         return self._pair_rows
+
+    @property
+    def _nonzero_columns(self):
+        """For each group of pair spectra, the column ranges outside which all its
+        spectra are zero, or None (see :func:`support_columns`): the inverse FFT then
+        transforms only those columns, then every row (the coarse blob scales are
+        nonzero on a tenth of the columns)."""
+        self._pairs
+        return self._pair_columns
 
     def check_measurable(self):
         """Raise ValueError if this system has too few scales for its measure."""

@@ -4,9 +4,9 @@ give what one worker folding every orientation in order gives, ties included."""
 import numpy as np
 import pytest
 
-from shearfeat import _kernels
-from shearfeat._stream import merge_best, workers
-from shearfeat._system import cached_system
+from shearfeat import _fft, _kernels
+from shearfeat._stream import deal, merge_best, workers
+from shearfeat._system import PRUNE_MIN_ZERO_COLUMNS, cached_system, support_columns
 
 
 def fold_in_order(values, order):
@@ -110,3 +110,66 @@ def test_multiply_skips_zero_rows_and_still_zeroes_them():
     np.testing.assert_allclose(out, want, rtol=1e-6, atol=0)
     zero_rows = np.tile(~nonzero[1], (1, 2))                 # both images' rows
     assert zero_rows.any() and not out[zero_rows].any()      # zeroed, not left as NaN
+
+
+@pytest.mark.parametrize("true, want", [
+    ([0, 1, 2, 14, 15], ((14, 16), (0, 3))),     # around column 0: two ranges
+    ([3, 4, 5], ((3, 6),)),
+    ([3, 4, 5, 9], ((3, 10),)),                  # only the longest gap is skipped
+    ([15], ((15, 16),)),
+    ([], ()),
+])
+def test_support_columns_cover_every_nonzero_column(true, want):
+    mask = np.zeros(16, bool)
+    mask[true] = True
+    columns = support_columns(mask)
+    assert columns == want
+    covered = np.zeros(16, bool)
+    for start, stop in columns:
+        covered[start:stop] = True
+    assert covered[mask].all()
+
+
+def test_support_columns_leave_short_gaps_alone():
+    mask = np.ones(64, bool)
+    mask[10:10 + int(PRUNE_MIN_ZERO_COLUMNS * 64) - 1] = False
+    assert support_columns(mask) is None
+
+
+@pytest.mark.parametrize("mode", ["periodic", "reflect"])
+def test_pruned_inverse_equals_the_full_one(mode):
+    system = cached_system((48, 40), "blob", mode=mode)
+    pairs, columns = system._pairs, system._nonzero_columns
+    pruned = [f for f, c in enumerate(columns) if c is not None]
+    assert pruned and len(pruned) < len(columns)       # coarse scales only
+    images = 2                                          # a block: the columns of each image
+    plans = _fft.Plans(system.transform_shape, pairs.shape[1] * images,
+                       system.complex_dtype, 1, "FFTW_ESTIMATE", images=images)
+    rng = np.random.default_rng(3)
+    spectrum = (rng.standard_normal((images,) + system.transform_shape) + 1j).astype(
+        np.complex64).reshape(-1, system.transform_shape[1])
+    n_rows = spectrum.shape[0]
+    products = plans.products.reshape(pairs.shape[1], n_rows, -1)
+    for f in pruned:
+        _kernels.multiply_rows(spectrum, pairs[f], system._nonzero_rows[f], products, 0,
+                               n_rows)
+        kept = plans.products.copy()
+        want = plans.inverse().copy()
+        plans.products[...] = kept
+        got = plans.inverse_columns(columns[f])
+        scale = np.abs(want).max()
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6 * scale)
+
+
+def test_deal_gives_every_group_once_and_balances_pruned_ones():
+    blob = cached_system((256, 256), "blob", mode="periodic")
+    for n in (1, 2, 3):
+        dealt = deal(blob, n)
+        assert sorted(f for mine in dealt for f in mine) == list(range(blob.n_scales))
+        assert all(mine == sorted(mine) for mine in dealt)
+    widths = [256 if c is None else sum(b - a for a, b in c) for c in blob._nonzero_columns]
+    loads = [sum(256 + widths[f] for f in mine) for mine in deal(blob, 2)]
+    assert max(loads) - min(loads) <= max(widths) + 256   # no worse than one group apart
+    edge = cached_system((64, 64), "edge")
+    assert deal(edge, 2) == [list(range(0, edge.n_orientations, 2)),
+                             list(range(1, edge.n_orientations, 2))]
