@@ -168,8 +168,8 @@ def test_deal_gives_every_group_once_and_balances_pruned_ones():
         assert sorted(f for mine in dealt for f in mine) == list(range(blob.n_scales))
         assert all(mine == sorted(mine) for mine in dealt)
     widths = [256 if c is None else sum(b - a for a, b in c) for c in blob._nonzero_columns]
-    loads = [sum(256 + widths[f] for f in mine) for mine in deal(blob, 2)]
-    assert max(loads) - min(loads) <= max(widths) + 256   # no worse than one group apart
+    loads = [sum(128 + widths[f] for f in mine) for mine in deal(blob, 2)]
+    assert max(loads) - min(loads) <= 128 + max(widths)   # no worse than one group apart
     edge = cached_system((64, 64), "edge")
     assert deal(edge, 2) == [list(range(0, edge.n_orientations, 2)),
                              list(range(1, edge.n_orientations, 2))]
