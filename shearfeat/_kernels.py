@@ -334,13 +334,18 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
 
 
 @njit(**_OPTIONS)
-def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, best_abs,
-                 best_slot, best_e, best_s, measure, height, width, active, r0, r1):
+def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, best_slot,
+                 best_e, best_s, measure, active, r0, r1):
     """Fold orientation ``f`` (on- and off-origin slots) into the ridge state.
 
+    The state keeps the best pivot magnitude, its slot, its parity e (plus 2 where the
+    pivot response is negative) and scale, and the measure there; the height and width
+    follow from these (:func:`ridge_finish`), so they are not carried through every
+    orientation (the kernel is bound by memory traffic).
+
     ``coeffs[e * S + s] = real C(f, e, s + d) + i imag C(f, e, s)``.  For parity e and
-    pivot scale q: ``widths[e, q]`` is the ridge width W, ``expected[e, q, s]`` the even
-    response EC(W, s) of scale s, ``inv_pivot[e, q] = 1 / EC(W, q)`` and
+    pivot scale q, with W the ridge width the pair is tuned to: ``expected[e, q, s]`` is
+    the even response EC(W, s) of scale s, ``inv_pivot[e, q] = 1 / EC(W, q)`` and
     ``floor[e, q] = beta * sum_s |EC(W, s)|``.  ``stack[:, f, e * S + s]`` receives
     ``|real C(f, e, s + d)|``.  Only rows where ``active`` is True are computed (the rest
     is padding that is cropped); rows are computed whole, since loops over a column
@@ -358,7 +363,6 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
     total = np.empty(n_cols, dtype)
     penalty = np.empty(n_cols, dtype)
     norm = np.empty(n_cols, dtype)
-    w = np.empty(n_cols, dtype)
     ex = np.empty((n_s, n_cols), dtype)      # EC(W, s) of each pixel's pivot
     for r in range(r0, r1):
         if not active[r]:
@@ -388,12 +392,10 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
             for q in range(n_s):
                 inv_q = inv_pivot[e, q]
                 floor_q = floor[e, q]
-                width_q = dtype.type(widths[e, q])
                 for c in range(n_cols):
                     mine = ps[c] == q
                     h[c] = signed[c] * inv_q if mine else h[c]
                     penalty[c] = floor_q if mine else penalty[c]
-                    w[c] = width_q if mine else w[c]
                 for s in range(n_s):
                     expected_qs = expected[e, q, s]
                     row = ex[s]
@@ -414,34 +416,42 @@ def ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack, be
             bep = best_e[r]
             bsc = best_s[r]
             bme = measure[r]
-            bhe = height[r]
-            bwi = width[r]
             for c in range(n_cols):
                 value = abs(total[c]) - penalty[c]
                 m = value / norm[c] if value > 0.0 else dtype.type(0.0)
                 better = pv[c] > bab[c]
                 bab[c] = pv[c] if better else bab[c]
                 bsl[c] = f if better else bsl[c]
-                bep[c] = e if better else bep[c]
+                bep[c] = (e if signed[c] > 0.0 else e + 2) if better else bep[c]
                 bsc[c] = ps[c] if better else bsc[c]
                 bme[c] = m if better else bme[c]
-                bhe[c] = h[c] if better else bhe[c]
-                bwi[c] = w[c] if better else bwi[c]
 
 
 @njit(**_OPTIONS)
-def ridge_finish(measure, best_abs, best_slot, best_e, best_s, height, width, stack,
-                 left_slot, right_slot, slope, axis, twin, keep, active, c0, c1, out, r0,
-                 r1):
-    """Polarity and tangent angle (a triangle fit over the orientation index at the
-    pivot's scale and parity); zero measure, width and height and NaN angle where there
-    is no ridge.  ``keep``: 1 bright, -1 dark, 0 both."""
+def ridge_finish(measure, best_abs, best_slot, best_e, best_s, widths, inv_pivot, stack,
+                 left_slot, right_slot, slope, axis, twin, keep, active, c0, c1, height,
+                 width, out, r0, r1):
+    """Height, width, polarity and tangent angle (a triangle fit over the orientation
+    index at the pivot's scale and parity); zero measure, width and height and NaN angle
+    where there is no ridge.  ``keep``: 1 bright, -1 dark, 0 both.
+
+    The height is the signed pivot response over EC(W, q) (``best_e`` is the parity
+    plus 2 where the response is negative) and the width W = ``widths[e, q]``: the
+    numbers :func:`ridge_update` computed for the winner, to the bit.
+    """
     n_s = stack.shape[2] // 2
+    dtype = best_abs.dtype
     for r in range(r0, r1):
         if not active[r]:
             continue
         for c in range(c0, c1):
-            h = height[r, c]
+            o = best_slot[r, c]
+            e = best_e[r, c] % 2
+            q = best_s[r, c]
+            h = dtype.type(0.0)
+            if measure[r, c] > 0.0:
+                h = best_abs[r, c] * inv_pivot[e, q]
+                h = -h if best_e[r, c] >= 2 else h
             if not measure[r, c] > 0.0 or (keep > 0 and not h > 0.0) or (
                     keep < 0 and not h < 0.0):
                 measure[r, c] = 0.0
@@ -449,8 +459,9 @@ def ridge_finish(measure, best_abs, best_slot, best_e, best_s, height, width, st
                 width[r, c] = 0.0
                 out[r, c] = np.nan
                 continue
-            o = best_slot[r, c]
-            k = best_e[r, c] * n_s + best_s[r, c]
+            height[r, c] = h
+            width[r, c] = widths[e, q]
+            k = e * n_s + q
             peak = best_abs[r, c]
             lv = stack[r, left_slot[o], k, c]
             rv = stack[r, right_slot[o], k, c]

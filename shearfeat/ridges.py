@@ -148,28 +148,28 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
                                   (expected, inv_pivot, floor))
 
     # |even responses| of every slot (one slice per orientation, whoever folds it)
-    stack, orientation = workspace("ridges", [(n_rows, n_o, 2 * S, cols), shape], [dtype, dtype])
+    stack, orientation, height, width = workspace(
+        "ridges", [(n_rows, n_o, 2 * S, cols)] + [shape] * 3, [dtype] * 4)
     active, c0, c1 = active_region(system, count or 1)
 
     def new_states(n_workers):
-        """Each worker's best pivot magnitude, its slot, parity and scale, and the
-        measure, height and width there."""
-        state = workspace("ridge state", [(n_workers,) + shape] * 7,
-                          [dtype, np.int32, np.int32, np.int32, dtype, dtype, dtype])
-        best_abs, best_slot, _, _, measure, height, width = state
-        for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0), (height, 0),
-                             (width, 0)):
+        """Each worker's best pivot magnitude, its slot, parity (plus 2 if negative) and
+        scale, and the measure there."""
+        state = workspace("ridge state", [(n_workers,) + shape] * 5,
+                          [dtype, np.int32, np.int32, np.int32, dtype])
+        best_abs, best_slot, _, _, measure = state
+        for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0)):
             array.fill(value)
         return state
 
     def fold(f, coeffs, state):
-        _kernels.ridge_update(coeffs, f, pivot, widths, expected, inv_pivot, floor, stack,
-                              *state, active, 0, n_rows)
+        _kernels.ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, *state,
+                              active, 0, n_rows)
 
-    best_abs, best_slot, best_e, best_s, measure, height, width = stream(
+    best_abs, best_slot, best_e, best_s, measure = stream(
         system, work, threads, fold, new_states,
         lambda state, other: merge_best(state, other, n_o, threads))
     run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, best_slot, best_e,
-             best_s, height, width, stack, left_slot, right_slot, slope, axis, twin, keep,
-             active, c0, c1, orientation)
+             best_s, widths, inv_pivot, stack, left_slot, right_slot, slope, axis, twin,
+             keep, active, c0, c1, height, width, orientation)
     return tuple(crop_block(system, a, count) for a in (measure, orientation, width, height))
