@@ -135,9 +135,10 @@ def _edge_stats(zr, zi, sgn, pivot, beta, p, ps, acc):
 
 
 @njit(**_OPTIONS)
-def _edge_fold(p, ps, acc, dc, slot, n_s, bp, bo, bs, bm):
-    """Fold one slot's row statistics into a row of the state; state column ``c`` takes
-    statistics column ``c - dc`` (periodically)."""
+def _edge_fold(p, ps, acc, dc, slot, n_s, bp, bw, bm):
+    """Fold one slot's row statistics into a row of the state (best pivot, winner code
+    ``slot * S + pivot scale``, measure); state column ``c`` takes statistics column
+    ``c - dc`` (periodically)."""
     n_cols = p.shape[0]
     scale = n_s * 1.0
     split = dc if dc >= 0 else n_cols + dc
@@ -151,14 +152,13 @@ def _edge_fold(p, ps, acc, dc, slot, n_s, bp, bo, bs, bm):
             e = acc[k] / (scale * p[k])
             e = e if e > 0.0 else 0.0
             bm[c] = e if better else bm[c]
-            bo[c] = slot if better else bo[c]
-            bs[c] = ps[k] if better else bs[c]
+            bw[c] = slot * n_s + ps[k] if better else bw[c]
             bp[c] = p[k] if better else bp[c]
 
 
 @njit(**_OPTIONS)
-def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, best_s,
-                measure, period, active, r0, r1):
+def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, winner, measure,
+                period, active, r0, r1):
     """Fold orientation ``f`` (slots f and f + n_o) into the edge state.
 
     ``coeffs[s] = real C(f, s) + i imag C(f, s + d)`` for s = 0 .. S-1 (S pairs).  Slots
@@ -190,34 +190,33 @@ def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, best_slot, 
             if r == r0 or r % period == 0 or not active[r - 1]:   # not carried over
                 _load_row(coeffs, _wrap_row(r, dr, period), 0, zr, zi)
                 _edge_stats(zr, zi, -one, pivot, beta, rp, rps, racc)
-            _edge_fold(rp, rps, racc, dc, f + n_o, n_s, best_p[r], best_slot[r], best_s[r],
-                       measure[r])
+            _edge_fold(rp, rps, racc, dc, f + n_o, n_s, best_p[r], winner[r], measure[r])
         _load_row(coeffs, r, 0, zr, zi)
         for s in range(n_s):
             dst = stack[r, f, s]
             for c in range(n_cols):
                 dst[c] = zi[s, c]
         _edge_stats(zr, zi, one, pivot, beta, p, ps, acc)
-        _edge_fold(p, ps, acc, 0, f, n_s, best_p[r], best_slot[r], best_s[r], measure[r])
+        _edge_fold(p, ps, acc, 0, f, n_s, best_p[r], winner[r], measure[r])
         _edge_stats(zr, zi, -one, pivot, beta, rp, rps, racc)
         if dr == 0:
-            _edge_fold(rp, rps, racc, dc, f + n_o, n_s, best_p[r], best_slot[r], best_s[r],
-                       measure[r])
+            _edge_fold(rp, rps, racc, dc, f + n_o, n_s, best_p[r], winner[r], measure[r])
 
 
 @njit(**_OPTIONS)
-def merge_mask(best, slot, other_best, other_slot, n_o, take, r0, r1):
+def merge_mask(best, winner, other_best, other_winner, n_o, per_slot, take, r0, r1):
     """Where another worker's state (orientations disjoint from this one's) wins:
     ``take`` is True where its best value is larger, or equal from a lower orientation
-    (slot modulo ``n_o``), as in one worker folding every orientation in order, which
-    keeps the first of equal values.  Unset states (slot -1) never win."""
+    (the slot ``winner // per_slot``, modulo ``n_o``), as in one worker folding every
+    orientation in order, which keeps the first of equal values.  Unset states (winner
+    -1) never win."""
     n_cols = best.shape[1]
     for r in range(r0, r1):
         for c in range(n_cols):
-            o = other_slot[r, c]
+            w = other_winner[r, c]
             v = other_best[r, c]
-            take[r, c] = o >= 0 and (v > best[r, c] or (
-                v == best[r, c] and o % n_o < slot[r, c] % n_o))
+            take[r, c] = w >= 0 and (v > best[r, c] or (
+                v == best[r, c] and (w // per_slot) % n_o < (winner[r, c] // per_slot) % n_o))
 
 
 @njit(**_OPTIONS)
@@ -277,8 +276,8 @@ def _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin):
 
 
 @njit(**_OPTIONS)
-def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, left_slot,
-                     right_slot, slope, axis, twin, period, active, out, r0, r1):
+def edge_orientation(measure, best_p, winner, stack, dir_r, dir_c, left_slot, right_slot,
+                     slope, axis, twin, period, active, out, r0, r1):
     """Tangent angle in degrees: a three-point parabola over the orientation index
     (twins skipped) at the pivot scale, mapped through the interpolated shear slope; NaN
     where E = 0.
@@ -288,7 +287,7 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
     arc tangents.  Pixel by pixel, each waited for its own cache misses and branches:
     the kernel took 4x as long.
     """
-    _, n_o, _, n_cols = stack.shape
+    _, n_o, n_s, n_cols = stack.shape
     flat = stack.reshape(-1)
     cols = np.empty(n_cols, np.int64)          # the pixels of the row with an edge
     index = np.empty((2, n_cols), np.int64)    # where their left and right responses are
@@ -306,8 +305,8 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
                 n += 1
         for i in range(n):
             c = cols[i]
-            o = best_slot[r, c]
-            s = best_s[r, c]
+            o = winner[r, c] // n_s
+            s = winner[r, c] % n_s
             index[0, i] = _response_index(stack, left_slot[o], s, r, c, dir_r, dir_c, period)
             index[1, i] = _response_index(stack, right_slot[o], s, r, c, dir_r, dir_c,
                                           period)
@@ -316,7 +315,7 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
             response[1, i] = flat[index[1, i]]
         for i in range(n):
             c = cols[i]
-            o = best_slot[r, c]
+            o = winner[r, c] // n_s
             lv = response[0, i] if left_slot[o] < n_o else -response[0, i]
             rv = response[1, i] if right_slot[o] < n_o else -response[1, i]
             lv = max(lv, 0.0)
@@ -334,14 +333,15 @@ def edge_orientation(measure, best_p, best_slot, best_s, stack, dir_r, dir_c, le
 
 
 @njit(**_OPTIONS)
-def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, best_slot,
-                 best_e, best_s, measure, active, r0, r1):
+def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, winner,
+                 measure, active, r0, r1):
     """Fold orientation ``f`` (on- and off-origin slots) into the ridge state.
 
-    The state keeps the best pivot magnitude, its slot, its parity e (plus 2 where the
-    pivot response is negative) and scale, and the measure there; the height and width
-    follow from these (:func:`ridge_finish`), so they are not carried through every
-    orientation (the kernel is bound by memory traffic).
+    The state keeps the best pivot magnitude, the winner's code ``(slot * 4 + e') * S +
+    q`` (slot, parity e' = e, plus 2 where the pivot response is negative, pivot scale
+    q) and the measure there; the height and width follow from these
+    (:func:`ridge_finish`), so they are not carried through every orientation (the
+    kernel is bound by memory traffic).
 
     ``coeffs[e * S + s] = real C(f, e, s + d) + i imag C(f, e, s)``.  For parity e and
     pivot scale q, with W the ridge width the pair is tuned to: ``expected[e, q, s]`` is
@@ -412,32 +412,30 @@ def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, 
                     penalty[c] += abs(zi[base + s, c])
                     norm[c] += max(abs(v), abs(h[c] * row[c]))
             bab = best_abs[r]
-            bsl = best_slot[r]
-            bep = best_e[r]
-            bsc = best_s[r]
+            bwi = winner[r]
+            code = f * 4 + e
             bme = measure[r]
             for c in range(n_cols):
                 value = abs(total[c]) - penalty[c]
                 m = value / norm[c] if value > 0.0 else dtype.type(0.0)
                 better = pv[c] > bab[c]
                 bab[c] = pv[c] if better else bab[c]
-                bsl[c] = f if better else bsl[c]
-                bep[c] = (e if signed[c] > 0.0 else e + 2) if better else bep[c]
-                bsc[c] = ps[c] if better else bsc[c]
+                sign = 0 if signed[c] > 0.0 else 2
+                bwi[c] = (code + sign) * n_s + ps[c] if better else bwi[c]
                 bme[c] = m if better else bme[c]
 
 
 @njit(**_OPTIONS)
-def ridge_finish(measure, best_abs, best_slot, best_e, best_s, widths, inv_pivot, stack,
-                 left_slot, right_slot, slope, axis, twin, keep, active, c0, c1, height,
-                 width, out, r0, r1):
+def ridge_finish(measure, best_abs, winner, widths, inv_pivot, stack, left_slot,
+                 right_slot, slope, axis, twin, keep, active, c0, c1, height, width, out,
+                 r0, r1):
     """Height, width, polarity and tangent angle (a triangle fit over the orientation
     index at the pivot's scale and parity); zero measure, width and height and NaN angle
     where there is no ridge.  ``keep``: 1 bright, -1 dark, 0 both.
 
-    The height is the signed pivot response over EC(W, q) (``best_e`` is the parity
-    plus 2 where the response is negative) and the width W = ``widths[e, q]``: the
-    numbers :func:`ridge_update` computed for the winner, to the bit.
+    The height is the signed pivot response over EC(W, q) and the width W =
+    ``widths[e, q]``, with slot, parity, sign and scale decoded from ``winner`` (see
+    :func:`ridge_update`): the numbers the update computed for the winner, to the bit.
     """
     n_s = stack.shape[2] // 2
     dtype = best_abs.dtype
@@ -445,13 +443,15 @@ def ridge_finish(measure, best_abs, best_slot, best_e, best_s, widths, inv_pivot
         if not active[r]:
             continue
         for c in range(c0, c1):
-            o = best_slot[r, c]
-            e = best_e[r, c] % 2
-            q = best_s[r, c]
+            code = winner[r, c]
+            o = code // (4 * n_s)
+            signed_parity = (code // n_s) % 4
+            e = signed_parity % 2
+            q = code % n_s
             h = dtype.type(0.0)
             if measure[r, c] > 0.0:
                 h = best_abs[r, c] * inv_pivot[e, q]
-                h = -h if best_e[r, c] >= 2 else h
+                h = -h if signed_parity >= 2 else h
             if not measure[r, c] > 0.0 or (keep > 0 and not h > 0.0) or (
                     keep < 0 and not h < 0.0):
                 measure[r, c] = 0.0

@@ -192,14 +192,15 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     return state
 
 
-def merge_best(state, other, n_o, threads):
+def merge_best(state, other, n_o, threads, per_slot=1):
     """Fold another worker's state into ``state`` (both sequences of arrays that start
-    with the best value and its slot): every array takes the other's value where the
-    other wins (see ``_kernels.merge_mask``)."""
+    with the best value and the winner's code, ``per_slot`` codes per slot): every array
+    takes the other's value where the other wins (see ``_kernels.merge_mask``)."""
     take = np.empty(state[0].shape, np.bool_)
 
     def merge_rows(r0, r1):
-        _kernels.merge_mask(state[0], state[1], other[0], other[1], n_o, take, r0, r1)
+        _kernels.merge_mask(state[0], state[1], other[0], other[1], n_o, per_slot, take,
+                            r0, r1)
         for mine, theirs in zip(state, other):
             _kernels.copy_where(mine, theirs, take, r0, r1)
 

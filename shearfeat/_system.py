@@ -491,7 +491,7 @@ class ShearletSystem:
         else:
             per_group = max(self.n_measure_scales, 0) * (2 if self.kind == "ridge" else 1)
             stack = self.n_orientations * per_group * pixels * real_size
-            own = (5 if self.kind == "ridge" else 4) * pixels * 4     # the best so far
+            own = 3 * pixels * 4                               # the best so far
             maps = 3 if self.kind == "ridge" else 1            # orientation (width, height)
             shared = stack + maps * pixels * real_size
         filters = self._pair_groups * per_group * pixels * complex_size

@@ -133,22 +133,23 @@ def _edge_maps(system, work, beta, pivot, threads):
     active, _, _ = active_region(system, count or 1)      # every column: see edge_update
 
     def new_states(n_workers):
-        """Each worker's best pivot, its slot and scale, and the measure there."""
-        best_p, best_slot, best_s, measure = workspace(
-            "edge state", [(n_workers,) + shape] * 4, [dtype, np.int32, np.int32, dtype])
+        """Each worker's best pivot, the winner (slot * S + pivot scale) and the measure
+        there."""
+        best_p, winner, measure = workspace(
+            "edge state", [(n_workers,) + shape] * 3, [dtype, np.int32, dtype])
         best_p.fill(0)
-        best_slot.fill(-1)
+        winner.fill(-1)
         measure.fill(0)
-        return best_p, best_slot, best_s, measure
+        return best_p, winner, measure
 
     def fold(f, coeffs, state):
         _kernels.edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, *state, period,
                              active, 0, n_rows)
 
-    best_p, best_slot, best_s, measure = stream(
+    best_p, winner, measure = stream(
         system, work, threads, fold, new_states,
-        lambda state, other: merge_best(state, other, n_o, threads))
-    run_rows(_kernels.edge_orientation, n_rows, threads, measure, best_p, best_slot, best_s,
+        lambda state, other: merge_best(state, other, n_o, threads, per_slot=S))
+    run_rows(_kernels.edge_orientation, n_rows, threads, measure, best_p, winner,
              stack, dir_r, dir_c, left_slot, right_slot, slope, axis, twin, period, active,
              orientation)
     return crop_block(system, measure, count), crop_block(system, orientation, count)

@@ -153,23 +153,23 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     active, c0, c1 = active_region(system, count or 1)
 
     def new_states(n_workers):
-        """Each worker's best pivot magnitude, its slot, parity (plus 2 if negative) and
-        scale, and the measure there."""
-        state = workspace("ridge state", [(n_workers,) + shape] * 5,
-                          [dtype, np.int32, np.int32, np.int32, dtype])
-        best_abs, best_slot, _, _, measure = state
-        for array, value in ((best_abs, 0), (best_slot, -1), (measure, 0)):
-            array.fill(value)
-        return state
+        """Each worker's best pivot magnitude, the winner ((slot * 4 + parity, plus 2 if
+        negative) * S + pivot scale) and the measure there."""
+        best_abs, winner, measure = workspace(
+            "ridge state", [(n_workers,) + shape] * 3, [dtype, np.int32, dtype])
+        best_abs.fill(0)
+        winner.fill(-1)
+        measure.fill(0)
+        return best_abs, winner, measure
 
     def fold(f, coeffs, state):
         _kernels.ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, *state,
                               active, 0, n_rows)
 
-    best_abs, best_slot, best_e, best_s, measure = stream(
+    best_abs, winner, measure = stream(
         system, work, threads, fold, new_states,
-        lambda state, other: merge_best(state, other, n_o, threads))
-    run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, best_slot, best_e,
-             best_s, widths, inv_pivot, stack, left_slot, right_slot, slope, axis, twin,
+        lambda state, other: merge_best(state, other, n_o, threads, per_slot=4 * S))
+    run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, winner,
+             widths, inv_pivot, stack, left_slot, right_slot, slope, axis, twin,
              keep, active, c0, c1, height, width, orientation)
     return tuple(crop_block(system, a, count) for a in (measure, orientation, width, height))

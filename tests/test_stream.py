@@ -24,24 +24,25 @@ def fold_in_order(values, order):
 @pytest.mark.parametrize("n_workers", [2, 3, 4])
 def test_ridge_merge_equals_one_worker_ties_included(n_workers):
     rng = np.random.default_rng(0)
-    n_o = 10
+    n_o, S = 10, 3
     values = rng.integers(0, 4, (n_o, 6, 50)).astype(np.float32)    # many ties, some 0
     want_abs, want_slot = fold_in_order(values, range(n_o))
     states = []
     for w in range(n_workers):
         best, slot = fold_in_order(values, range(w, n_o, n_workers))
-        states.append(tags(best, slot))      # the other maps follow the slot
+        states.append(ridge_state(best, slot, S))
     mine = states[0]
     for other in states[1:]:
-        merge_best(mine, other, n_o, threads=1)
-    for got, want in zip(mine, tags(want_abs, want_slot)):
+        merge_best(mine, other, n_o, threads=1, per_slot=4 * S)
+    for got, want in zip(mine, ridge_state(want_abs, want_slot, S)):
         np.testing.assert_array_equal(got, want)
 
 
-def tags(best, slot):
-    """A ridge state whose parity, scale, measure, height and width name the slot."""
-    return [best, slot, slot.copy(), slot + 1, slot.astype(np.float32),
-            -slot.astype(np.float32), 2 * slot.astype(np.float32)]
+def ridge_state(best, slot, S):
+    """A ridge state: the winner code ((slot * 4 + signed parity) * S + scale), whose
+    parity and scale here follow from the slot, and a measure that names the slot."""
+    code = np.where(slot >= 0, (slot * 4 + slot % 4) * S + slot % S, -1).astype(np.int32)
+    return [best, code, slot.astype(np.float32)]
 
 
 @pytest.mark.parametrize("n_workers", [2, 3])
@@ -56,14 +57,19 @@ def test_edge_merge_ties_go_to_the_lower_orientation(n_workers):
     for w in range(n_workers):
         mine = [s for o in range(w, n_o, n_workers) for s in (o, o + n_o)]
         best, slot = fold_in_order(values, mine)
-        states.append([best, slot, slot % 7, best * 10])
+        states.append([best, edge_code(slot), best * 10])
     result = states[0]
     for other in states[1:]:
-        merge_best(result, other, n_o, threads=2)
+        merge_best(result, other, n_o, threads=2, per_slot=5)
     np.testing.assert_array_equal(result[0], want_p)
-    np.testing.assert_array_equal(result[1], want_slot)
-    np.testing.assert_array_equal(result[2], want_slot % 7)
-    np.testing.assert_array_equal(result[3], want_p * 10)
+    np.testing.assert_array_equal(result[1], edge_code(want_slot))
+    np.testing.assert_array_equal(result[2], want_p * 10)
+
+
+def edge_code(slot):
+    """The edge winner code (slot * S + pivot scale, S = 5) with the scale from the
+    slot."""
+    return np.where(slot >= 0, slot * 5 + (3 * slot) % 5, -1).astype(np.int32)
 
 
 def test_workers_never_exceed_the_groups():
