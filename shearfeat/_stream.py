@@ -34,15 +34,19 @@ def executor() -> ThreadPoolExecutor:
 
 
 def run_rows(kernel, n_rows, threads, *args):
-    """Call ``kernel(*args, r0, r1)`` over row blocks, on ``threads`` threads."""
+    """Call ``kernel(*args, r0, r1)`` over row blocks, on ``threads`` threads (the
+    calling thread and pool threads)."""
     if threads <= 1 or n_rows < 64:
         kernel(*args, 0, n_rows)
         return
     bounds = np.linspace(0, n_rows, threads + 1).astype(int)
-    futures = [executor().submit(kernel, *args, int(r0), int(r1))
-               for r0, r1 in zip(bounds[:-1], bounds[1:]) if r1 > r0]
-    for future in futures:
-        future.result()
+    blocks = [(int(r0), int(r1)) for r0, r1 in zip(bounds[:-1], bounds[1:]) if r1 > r0]
+    futures = [executor().submit(kernel, *args, r0, r1) for r0, r1 in blocks[1:]]
+    try:
+        kernel(*args, *blocks[0])          # the calling thread takes the first block
+    finally:
+        for future in futures:
+            future.result()
 
 
 _local = threading.local()
@@ -112,20 +116,20 @@ def workers(system, threads) -> int:
     return count
 
 
-def deal(system, n_workers):
-    """The groups each of ``n_workers`` workers folds, in order: the costliest first to
-    the least loaded worker.  A group costs its column transforms (about two thirds of a
-    2-D FFT, less the zero columns a pruned group skips), plus its row transforms, its
-    multiply and its kernel (together about half a 2-D FFT, measured at 512 x 512)."""
+def group_order(system, in_order):
+    """The order in which the workers of :func:`stream` take the groups: the index order
+    if ``in_order`` (each worker must then fold its groups in order, for the merge), else
+    the costliest first, so that the last groups taken are short and the workers finish
+    together.  A group costs its column transforms (about two thirds of a 2-D FFT, less
+    the zero columns a pruned group skips), plus its row transforms, its multiply and
+    its kernel (together about half a 2-D FFT, measured at 512 x 512)."""
+    columns = system._nonzero_columns
+    if in_order:
+        return list(range(len(columns)))
     n_cols = system.transform_shape[1]
-    costs = [0.5 + (1.0 if columns is None else sum(b - a for a, b in columns) / n_cols)
-             for columns in system._nonzero_columns]
-    loads, groups = [0.0] * n_workers, [[] for _ in range(n_workers)]
-    for f in sorted(range(len(costs)), key=lambda f: (-costs[f], f)):
-        w = loads.index(min(loads))
-        loads[w] += costs[f]
-        groups[w].append(f)
-    return [sorted(mine) for mine in groups]
+    costs = [0.5 + (1.0 if c is None else sum(b - a for a, b in c) / n_cols)
+             for c in columns]
+    return sorted(range(len(costs)), key=lambda f: (-costs[f], f))
 
 
 def stream(system, images, threads, fold, new_states=None, merge=None):
@@ -135,8 +139,10 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
 
     ``images`` is one (M, N) image or a (B, M, N) block of them, transformed by one plan.
     One forward FFT serves every group; the inverse FFT of a group skips the columns
-    where its spectra are zero (``system._nonzero_columns``).  The groups are dealt to W =
-    :func:`workers` workers (the calling thread and pool threads); each multiplies and
+    where its spectra are zero (``system._nonzero_columns``).  W = :func:`workers` workers
+    (the calling thread and pool threads) take the groups one at a time, each the next in
+    :func:`group_order` when it is done with the last, so that a worker that starts late
+    or runs on a busier core takes fewer; each multiplies and
     inverse-transforms its groups with its own plans and calls ``fold(f, coeffs, state)``
     with its own state, where ``coeffs`` is the (n_pairs, B M', N') output of the
     batched inverse FFT on the transform grid (M', N'), the B images stacked along the
@@ -148,8 +154,9 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     threads that meet three times per orientation spend that time waiting for each other.
 
     ``fold`` must write shared arrays only where group f owns them, and ``merge`` must
-    give what one worker folding every group in order would: the results then do not
-    depend on the number of threads.
+    give what one worker folding every group in order would, whichever groups each
+    worker took: the results then depend neither on the number of threads nor on which
+    worker took which group.
     """
     pairs = system._pairs
     nonzero = system._nonzero_rows
@@ -160,7 +167,8 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     n_rows = count * system.transform_shape[0]
     n_workers = workers(system, threads)
     fft_threads = max(1, int(threads) // n_workers)
-    dealt = deal(system, n_workers)
+    order = iter(group_order(system, in_order=merge is not None))
+    order_lock = threading.Lock()
     states = new_states(n_workers) if new_states is not None else None
 
     def own_plans():
@@ -174,11 +182,14 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     def work(w, plans):
         state = None if states is None else tuple(array[w] for array in states)
         products = plans.products.reshape(n_pairs, n_rows, -1)
-        for f in dealt[w]:
+        while True:
+            with order_lock:
+                f = next(order, None)
+            if f is None:
+                return state
             _kernels.multiply_rows(spectrum, pairs[f], nonzero[f], products, 0, n_rows)
             coeffs = plans.inverse() if columns[f] is None else plans.inverse_columns(columns[f])
             fold(f, coeffs.reshape(n_pairs, n_rows, -1), state)
-        return state
 
     futures = [executor().submit(lambda w: work(w, own_plans()), w)
                for w in range(1, n_workers)]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from shearfeat import _fft, _kernels
-from shearfeat._stream import deal, merge_best, workers
+from shearfeat._stream import group_order, merge_best, stream, workers
 from shearfeat._system import PRUNE_MIN_ZERO_COLUMNS, cached_system, support_columns
 
 
@@ -27,9 +27,10 @@ def test_ridge_merge_equals_one_worker_ties_included(n_workers):
     n_o, S = 10, 3
     values = rng.integers(0, 4, (n_o, 6, 50)).astype(np.float32)    # many ties, some 0
     want_abs, want_slot = fold_in_order(values, range(n_o))
+    owner = rng.integers(0, n_workers, n_o)          # any partition, as workers take them
     states = []
     for w in range(n_workers):
-        best, slot = fold_in_order(values, range(w, n_o, n_workers))
+        best, slot = fold_in_order(values, np.flatnonzero(owner == w))
         states.append(ridge_state(best, slot, S))
     mine = states[0]
     for other in states[1:]:
@@ -167,15 +168,33 @@ def test_pruned_inverse_equals_the_full_one(mode):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-6 * scale)
 
 
-def test_deal_gives_every_group_once_and_balances_pruned_ones():
+def test_group_order_is_the_index_order_when_states_are_merged():
     blob = cached_system((256, 256), "blob", mode="periodic")
-    for n in (1, 2, 3):
-        dealt = deal(blob, n)
-        assert sorted(f for mine in dealt for f in mine) == list(range(blob.n_scales))
-        assert all(mine == sorted(mine) for mine in dealt)
+    n = blob.n_scales
+    assert group_order(blob, in_order=True) == list(range(n))
+    by_cost = group_order(blob, in_order=False)
+    assert sorted(by_cost) == list(range(n))
     widths = [256 if c is None else sum(b - a for a, b in c) for c in blob._nonzero_columns]
-    loads = [sum(128 + widths[f] for f in mine) for mine in deal(blob, 2)]
-    assert max(loads) - min(loads) <= 128 + max(widths)   # no worse than one group apart
-    edge = cached_system((64, 64), "edge")
-    assert deal(edge, 2) == [list(range(0, edge.n_orientations, 2)),
-                             list(range(1, edge.n_orientations, 2))]
+    assert [widths[f] for f in by_cost] == sorted(widths, reverse=True)   # widest first
+
+
+@pytest.mark.parametrize("in_order", [True, False])
+def test_workers_take_every_group_once_a_late_one_fewer(monkeypatch, in_order):
+    import threading
+    import time
+    system = cached_system((48, 48), "blob", mode="periodic")
+    main = threading.get_ident()
+    taken = {}
+
+    def fold(f, coeffs, state):
+        if threading.get_ident() != main:
+            time.sleep(0.05)                      # a slow worker: it should take fewer
+        taken.setdefault(threading.get_ident(), []).append(f)
+
+    stream(system, np.zeros((48, 48), np.float32), 2, fold,
+           merge=(lambda state, other: None) if in_order else None)
+    groups = sorted(f for mine in taken.values() for f in mine)
+    assert groups == list(range(system.n_scales))
+    assert len(taken[main]) > system.n_scales // 2
+    if in_order:                                  # each worker folds its groups in order
+        assert all(mine == sorted(mine) for mine in taken.values())
