@@ -2,8 +2,8 @@
 
 One forward FFT of the (padded) image, then for each orientation: multiply by that
 orientation's pair spectra, one batched inverse FFT, one kernel call that folds the maps
-into the running per-pixel state.  With several threads the orientations are dealt to
-workers that each keep their own state, merged at the end (:func:`stream`).  One
+into the running per-pixel state.  With several threads, workers take the orientations
+one at a time and each keeps its own state, merged at the end (:func:`stream`).  One
 orientation's complex maps exist at a time per worker; the kernels keep only the real
 pivot responses that the orientation fit needs.
 """
