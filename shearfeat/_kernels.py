@@ -138,7 +138,12 @@ def _edge_stats(zr, zi, sgn, pivot, beta, p, ps, acc):
 def _edge_fold(p, ps, acc, dc, slot, n_s, bp, bw, bm):
     """Fold one slot's row statistics into a row of the state (best pivot, winner code
     ``slot * S + pivot scale``, measure); state column ``c`` takes statistics column
-    ``c - dc`` (periodically)."""
+    ``c - dc`` (periodically).
+
+    Stores only where the slot wins: after the first orientations few pixels change, so
+    most state lines stay clean and are not written back (a select that stores every
+    pixel made the edge measure about 8% slower; the loop does not vectorise either way).
+    """
     n_cols = p.shape[0]
     scale = n_s * 1.0
     split = dc if dc >= 0 else n_cols + dc
@@ -148,12 +153,11 @@ def _edge_fold(p, ps, acc, dc, slot, n_s, bp, bw, bm):
         off = -dc if (segment == 0) == (dc >= 0) else -dc + (n_cols if dc >= 0 else -n_cols)
         for c in range(lo, hi):
             k = c + off
-            better = p[k] > bp[c]
-            e = acc[k] / (scale * p[k])
-            e = e if e > 0.0 else 0.0
-            bm[c] = e if better else bm[c]
-            bw[c] = slot * n_s + ps[k] if better else bw[c]
-            bp[c] = p[k] if better else bp[c]
+            if p[k] > bp[c]:
+                e = acc[k] / (scale * p[k])
+                bm[c] = e if e > 0.0 else 0.0
+                bw[c] = slot * n_s + ps[k]
+                bp[c] = p[k]
 
 
 @njit(**_OPTIONS)
@@ -415,14 +419,13 @@ def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, 
             bwi = winner[r]
             code = f * 4 + e
             bme = measure[r]
-            for c in range(n_cols):
-                value = abs(total[c]) - penalty[c]
-                m = value / norm[c] if value > 0.0 else dtype.type(0.0)
-                better = pv[c] > bab[c]
-                bab[c] = pv[c] if better else bab[c]
-                sign = 0 if signed[c] > 0.0 else 2
-                bwi[c] = (code + sign) * n_s + ps[c] if better else bwi[c]
-                bme[c] = m if better else bme[c]
+            for c in range(n_cols):             # stores only where it wins: see _edge_fold
+                if pv[c] > bab[c]:
+                    value = abs(total[c]) - penalty[c]
+                    bme[c] = value / norm[c] if value > 0.0 else dtype.type(0.0)
+                    bab[c] = pv[c]
+                    sign = 0 if signed[c] > 0.0 else 2
+                    bwi[c] = (code + sign) * n_s + ps[c]
 
 
 @njit(**_OPTIONS)
