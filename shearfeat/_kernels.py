@@ -230,7 +230,8 @@ def copy_where(dst, src, take, r0, r1):
     for r in range(r0, r1):
         d, s, t = dst[r], src[r], take[r]
         for c in range(n_cols):
-            d[c] = s[c] if t[c] else d[c]
+            if t[c]:
+                d[c] = s[c]
 
 
 @njit(**_OPTIONS)
