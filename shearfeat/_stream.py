@@ -203,6 +203,18 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     return state
 
 
+def winner_states(name, n_workers, shape, dtype):
+    """Each of ``n_workers`` workers' edge or ridge state, unset: the best pivot value so
+    far (0), the winner's code (-1: none) and the measure there (0), as (W,) + ``shape``
+    work arrays (see :func:`merge_best`)."""
+    best, winner, measure = workspace(name, [(n_workers,) + tuple(shape)] * 3,
+                                      [dtype, np.int32, dtype])
+    best.fill(0)
+    winner.fill(-1)
+    measure.fill(0)
+    return best, winner, measure
+
+
 def merge_best(state, other, n_o, threads, per_slot=1):
     """Fold another worker's state into ``state`` (both sequences of arrays that start
     with the best value and the winner's code, ``per_slot`` codes per slot): every array

@@ -10,7 +10,7 @@ from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, run_rows,
-                      stream, workspace)
+                      stream, winner_states, workspace)
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -135,12 +135,7 @@ def _edge_maps(system, work, beta, pivot, threads):
     def new_states(n_workers):
         """Each worker's best pivot, the winner (slot * S + pivot scale) and the measure
         there."""
-        best_p, winner, measure = workspace(
-            "edge state", [(n_workers,) + shape] * 3, [dtype, np.int32, dtype])
-        best_p.fill(0)
-        winner.fill(-1)
-        measure.fill(0)
-        return best_p, winner, measure
+        return winner_states("edge state", n_workers, shape, dtype)
 
     def fold(f, coeffs, state):
         _kernels.edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, *state, period,

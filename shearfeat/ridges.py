@@ -10,7 +10,7 @@ from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, polarity_sign, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, run_rows,
-                      stream, workspace)
+                      stream, winner_states, workspace)
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
@@ -155,12 +155,7 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     def new_states(n_workers):
         """Each worker's best pivot magnitude, the winner ((slot * 4 + parity, plus 2 if
         negative) * S + pivot scale) and the measure there."""
-        best_abs, winner, measure = workspace(
-            "ridge state", [(n_workers,) + shape] * 3, [dtype, np.int32, dtype])
-        best_abs.fill(0)
-        winner.fill(-1)
-        measure.fill(0)
-        return best_abs, winner, measure
+        return winner_states("ridge state", n_workers, shape, dtype)
 
     def fold(f, coeffs, state):
         _kernels.ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, *state,
