@@ -94,7 +94,7 @@ def main():
     image = data.camera().astype(np.float32)
     cores = os.cpu_count()
     print(f"camera {image.shape} float32; {platform.processor() or platform.machine()}, "
-          f"{cores} cores; FFT effort {_fft.default_effort()}")
+          f"{cores} cores; FFT effort {_fft.default_effort(image.shape)}")
 
     modes = args.mode or ["periodic", "reflect"]
     if not args.measures_only:

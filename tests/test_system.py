@@ -138,3 +138,17 @@ def test_work_arrays_are_bounded_and_released(monkeypatch):
     monkeypatch.setattr(_stream, "WORKSPACE_MAX_BYTES", 1)
     sf.edges(np.eye(40))
     assert sf.cache_info()["workspace_bytes"] == 0     # too large to keep
+
+
+def test_fft_effort_is_patient_for_small_transforms_unless_set(monkeypatch):
+    from shearfeat import _fft
+    monkeypatch.delenv("SHEARFEAT_FFT_EFFORT", raising=False)
+    assert _fft.default_effort((32, 32)) == "FFTW_PATIENT"
+    assert _fft.default_effort((64, 64)) == "FFTW_PATIENT"
+    assert _fft.default_effort((64, 65)) == "FFTW_MEASURE"
+    assert _fft.default_effort() == "FFTW_MEASURE"
+    monkeypatch.setenv("SHEARFEAT_FFT_EFFORT", "estimate")     # an explicit choice wins
+    assert _fft.default_effort((32, 32)) == "FFTW_ESTIMATE"
+    monkeypatch.setenv("SHEARFEAT_FFT_EFFORT", "FFTW_FAST")
+    with pytest.raises(ValueError, match="SHEARFEAT_FFT_EFFORT must be one of"):
+        _fft.default_effort((32, 32))
