@@ -12,11 +12,17 @@ all cores, in one run:
   octave apart, which the 2-scale "small" bank does not have), batched, against calling
   ``edges`` and ``ridges`` image by image (what extract did before it ran blocks).
 
-Images are processed in chunks of ``--chunk`` (a pipeline's mini-batches): 70,000 images'
-coefficients would take 11 GB at once.
+Images are processed in chunks (a pipeline's mini-batches): 70,000 images' coefficients
+would take 11 GB at once.  The coefficient rows are measured for each of ``--chunks``
+(default 128 and 7000), because the comparison with torch depends on it: for a 7000-image
+chunk torch faults in two fresh 1.1 GB tensors in 4 KiB pages per chunk (about 1.2 s of
+its 1.8 s), while for chunks below glibc's 32 MiB mmap threshold it reuses freed heap
+memory and computes its FFTs with MKL, which on an AVX-512 CPU is about twice as fast as
+the AVX codelets of the FFTW that pyFFTW ships.
 
 Run from the repository root:
     python benchmarks/bench_extract.py [--images 70000] [--measure-images 70000]
+        [--chunks 128,7000]
 """
 
 from __future__ import annotations
@@ -84,13 +90,17 @@ def main():
     parser.add_argument("--measure-images", type=int, default=70000)
     parser.add_argument("--per-image", type=int, default=2000,
                         help="images for the image-by-image comparison")
-    parser.add_argument("--chunk", type=int, default=7000)
+    parser.add_argument("--chunks", default="128,7000",
+                        type=lambda text: sorted({int(v) for v in text.split(",")}),
+                        help="mini-batch sizes of the coefficient rows (comma-separated); "
+                             "the measures use the largest")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     cores = os.cpu_count()
+    chunk = max(args.chunks)
     rng = np.random.default_rng(0)
     images = rng.random((args.images, 32, 32)).astype(np.float32)
-    print(f"{args.images} images of 32 x 32, float32, chunks of {args.chunk}; images/s")
+    print(f"{args.images} images of 32 x 32, float32, chunks of {args.chunks}; images/s")
     try:
         import torch
     except ImportError:
@@ -106,28 +116,31 @@ def main():
     table = {}
     for threads in sorted({1, cores}):
         row = table.setdefault(threads, {})
-        for mode in ("periodic", "reflect"):
-            row[f"coefficients {mode}"] = rate(
-                lambda x: sf.extract(x, features="coefficients", preset="small", mode=mode,
-                                     threads=threads), images, args.chunk, args.repeat)
-        reused = {}
+        for size in args.chunks:
+            row[f"coefficients periodic {size}"] = rate(
+                lambda x: sf.extract(x, features="coefficients", preset="small",
+                                     mode="periodic", threads=threads),
+                images, size, args.repeat)
+            reused = {}
 
-        def into_previous(x, threads=threads):
-            # a pipeline's loop: each mini-batch written over the previous one's array
-            reused[len(x)] = sf.extract(x, features="coefficients", preset="small",
-                                        mode="periodic", threads=threads,
-                                        out=reused.get(len(x)))
-        row["coefficients periodic out="] = rate(into_previous, images, args.chunk,
-                                                 args.repeat)
-        row["FFT floor (periodic)"] = rate(fft_floor(threads), images, args.chunk,
-                                           args.repeat)
-        if torch is not None:
-            row["torch.fft (periodic)"] = rate(torch_coefficients(threads), images,
-                                               args.chunk, args.repeat)
+            def into_previous(x, threads=threads, reused=reused):
+                # a pipeline's loop: each mini-batch written over the previous one's array
+                reused[len(x)] = sf.extract(x, features="coefficients", preset="small",
+                                            mode="periodic", threads=threads,
+                                            out=reused.get(len(x)))
+            row[f"coefficients out= {size}"] = rate(into_previous, images, size,
+                                                    args.repeat)
+            if torch is not None:
+                row[f"torch.fft {size}"] = rate(torch_coefficients(threads), images, size,
+                                                args.repeat)
+        row["coefficients reflect"] = rate(
+            lambda x: sf.extract(x, features="coefficients", preset="small", mode="reflect",
+                                 threads=threads), images, chunk, args.repeat)
+        row["FFT floor (periodic)"] = rate(fft_floor(threads), images, chunk, args.repeat)
         measured = images[:args.measure_images]
         row["edges+ridges batched"] = rate(
             lambda x: sf.extract(x, features=("edges", "ridges"), preset="coshrem",
-                                 threads=threads), measured, args.chunk, 1)
+                                 threads=threads), measured, chunk, 1)
 
         def one_by_one(x):
             for image in x:
@@ -136,19 +149,21 @@ def main():
         row["edges+ridges per image"] = rate(one_by_one, images[:args.per_image],
                                              args.per_image, 1)
     names = list(table[1])
-    print(f"{'':26s}" + "".join(f"{f'{t} thread(s)':>14s}" for t in table))
+    print(f"{'':30s}" + "".join(f"{f'{t} thread(s)':>14s}" for t in table))
     for name in names:
-        print(f"{name:26s}" + "".join(f"{table[t][name]:14.0f}" for t in table))
+        print(f"{name:30s}" + "".join(f"{table[t][name]:14.0f}" for t in table))
     last = table[max(table)]
     for t in table:
-        print(f"FFT floor / shearfeat periodic, {t} thread(s): "
-              f"{table[t]['FFT floor (periodic)'] / table[t]['coefficients periodic']:.2f}")
+        print(f"FFT floor / shearfeat periodic (chunk {chunk}), {t} thread(s): "
+              f"{table[t]['FFT floor (periodic)'] / table[t][f'coefficients periodic {chunk}']:.2f}")
     if torch is not None:
-        for t in table:
-            torch_rate = table[t]["torch.fft (periodic)"]
-            print(f"shearfeat periodic / torch, {t} thread(s): "
-                  f"{table[t]['coefficients periodic'] / torch_rate:.2f} (new arrays), "
-                  f"{table[t]['coefficients periodic out='] / torch_rate:.2f} (out=)")
+        for size in args.chunks:
+            for t in table:
+                torch_rate = table[t][f"torch.fft {size}"]
+                print(f"shearfeat periodic / torch, chunks of {size}, {t} thread(s): "
+                      f"{table[t][f'coefficients periodic {size}'] / torch_rate:.2f} "
+                      f"(new arrays), {table[t][f'coefficients out= {size}'] / torch_rate:.2f}"
+                      " (out=)")
     print(f"edges+ridges batched / per image, {max(table)} threads: "
           f"{last['edges+ridges batched'] / last['edges+ridges per image']:.1f}")
     if len(table) > 1:

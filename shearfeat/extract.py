@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import threading
 from itertools import chain
 
 import numpy as np
@@ -137,8 +138,9 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     kind : {"edge", "ridge", "blob"}
         For ``"coefficients"``: which system's filters (the measures choose their own).
     batch_size : int, optional
-        For ``"coefficients"``, images transformed together (default: as many as keep
-        the batch's coefficients under 256 MiB); for measures, images per step (default
+        For ``"coefficients"``, images transformed together (default: the largest power
+        of two whose coefficients fit in 4 MiB; what is left over runs in blocks of
+        decreasing powers of two, so that every block fills its FFT plan); for measures, images per step (default
         1024), which share one FFT plan and one call of each kernel in blocks of about
         32 MiB of work memory.  Results do not depend on it beyond float rounding.
     threads : int, optional
@@ -244,59 +246,80 @@ def _output(out, shape, dtype):
 def _coefficients(batch, kind, preset, mode, batch_size, threads, params, out):
     """Batched plain transform: per block of images, one forward FFT plan, one fused
     multiply by all filters, one batched inverse FFT of every (image, filter) pair.
-    Blocks run in parallel, one thread each, with their own plans."""
+    Workers (the calling thread and pool threads, one FFTW thread each) take the blocks
+    one at a time, largest first, each with its own plans."""
     count = batch.shape[0]
     system = cached_system(batch.shape[1:], kind, preset=preset, mode=mode,
                            dtype=batch.dtype, **params)
     rows, cols = system.transform_shape
     if batch_size is None:
         per_image = system.n_filters * rows * cols * system.complex_dtype.itemsize
-        batch_size = COEFFICIENT_BLOCK_BYTES // per_image
-    batch_size = max(1, min(count, batch_size))
-    n_blocks = -(-count // batch_size)
-    workers = min(threads, n_blocks)
+        batch_size = 1 << max(0, (COEFFICIENT_BLOCK_BYTES // per_image).bit_length() - 1)
+    blocks = block_layout(count, batch_size)
+    workers = min(threads, len(blocks))
     out = _output(out, (count, system.n_filters) + system.shape, system.complex_dtype)
-    if workers == 1:
-        _coefficient_blocks(system, batch, out, batch_size, range(n_blocks), threads)
-    else:
-        pool = executor()
-        futures = [pool.submit(_coefficient_blocks, system, batch, out, batch_size,
-                               range(w, n_blocks, workers), 1) for w in range(workers)]
+    pending, lock = iter(blocks), threading.Lock()
+
+    def next_block():
+        with lock:
+            return next(pending, None)
+    fftw_threads = threads if workers == 1 else 1
+    futures = [executor().submit(_coefficient_blocks, system, batch, out, next_block, 1)
+               for _ in range(workers - 1)]
+    try:
+        _coefficient_blocks(system, batch, out, next_block, fftw_threads)
+    finally:
         for future in futures:
             future.result()
     return out
 
 
-def _coefficient_blocks(system, batch, out, batch_size, blocks, threads):
-    """Fill ``out`` for the given blocks of ``batch_size`` images (the calling thread's
-    plans; ``threads`` FFTW threads)."""
+def block_layout(count, size):
+    """Blocks ``(start, length)`` covering ``count`` images: as many of ``size`` as fit,
+    then the rest in blocks of decreasing powers of two.  Every block fills the plan of
+    its length (a short last block in a full-size plan wasted up to half a block's FFTs
+    per call), and a call plans at most ``log2(size) + 2`` block lengths.
+
+    >>> block_layout(45, 16)
+    [(0, 16), (16, 16), (32, 8), (40, 4), (44, 1)]
+    """
+    full = count // size * size
+    blocks = [(start, size) for start in range(0, full, size)]
+    start, rest = full, count - full
+    while rest:
+        length = 1 << (rest.bit_length() - 1)
+        blocks.append((start, length))
+        start, rest = start + length, rest - length
+    return blocks
+
+
+def _coefficient_blocks(system, batch, out, next_block, threads):
+    """Fill ``out`` for the blocks ``next_block()`` hands out until it returns None (the
+    calling thread's plans; ``threads`` FFTW threads)."""
     n_filters = system.n_filters
     rows, cols = system.transform_shape
-    # the inverse FFT can write into ``out`` (if FFTW's alignment holds)
-    direct = system.mode == "periodic" and _fft.is_aligned(out)
-    plans = _fft.get_plans(system.transform_shape, batch_size * n_filters,
-                           system.complex_dtype, threads, images=batch_size)
-    spectrum = plans.spectrum.reshape(batch_size * rows, cols)
-    products = plans.products.reshape(batch_size, n_filters, rows, cols)
-    for block in blocks:
-        start = block * batch_size
-        chunk = batch[start:start + batch_size]
-        b = chunk.shape[0]
+    periodic = system.mode == "periodic"
+    while (block := next_block()) is not None:
+        start, b = block
+        plans = _fft.get_plans(system.transform_shape, b * n_filters,
+                               system.complex_dtype, threads, images=b)
+        chunk = batch[start:start + b]
         # The filters are zero at DC: centring changes no coefficient, but keeps the
         # images' means from costing float32 precision in the FFTs.
         mean = chunk.mean(axis=(1, 2), keepdims=True, dtype=np.float64).astype(chunk.dtype)
-        if system.mode == "periodic":                 # one pass into the FFT input
-            np.subtract(chunk, mean, out=plans.image[:b])
+        if periodic:                                  # one pass into the FFT input
+            np.subtract(chunk, mean, out=plans.image)
         else:
-            plans.image[:b] = system.pad(chunk - mean)
-        plans.image[b:] = 0.0                  # a short last block still uses the plan
+            plans.image[...] = system.pad(chunk - mean)
         plans.forward()
-        _kernels.multiply_filters(spectrum, system.filters, products, 0, b * rows)
-        if direct and b == batch_size:
-            plans.inverse(out[start:start + b].reshape(b * n_filters, rows, cols))
+        _kernels.multiply_filters(plans.spectrum.reshape(b * rows, cols), system.filters,
+                                  plans.products.reshape(b, n_filters, rows, cols), 0,
+                                  b * rows)
+        target = out[start:start + b]
+        if periodic and _fft.is_aligned(target):     # the inverse FFT writes the result
+            plans.inverse(target.reshape(b * n_filters, rows, cols))
         else:
-            coefficients = plans.inverse().reshape(batch_size, n_filters, rows, cols)
-            out[start:start + b] = system.crop(coefficients[:b])
+            target[...] = system.crop(plans.inverse().reshape(b, n_filters, rows, cols))
 
 
 #: Coefficients of one block of images in :func:`extract` (the FFT buffers hold two).

@@ -113,16 +113,34 @@ def test_absolute_min_contrast_in_blocks_equals_per_image_calls():
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_periodic_coefficients_in_blocks_equal_transform(batch, threads):
-    # blocks of 2: full blocks are written by the inverse FFT in place, the short last
-    # block is copied; with two threads the blocks run in parallel
-    coefficients = sf.extract(batch, features="coefficients", preset="small",
-                              mode="periodic", batch_size=2, threads=threads)
+@pytest.mark.parametrize("count,batch_size", [(5, 2), (13, 4), (3, 8)])
+def test_periodic_coefficients_in_blocks_equal_transform(threads, count, batch_size):
+    # 13 images in blocks of 4: three full blocks and one of 1; 5 in blocks of 2: two
+    # and one; 3 with blocks of 8: one of 2 and one of 1.  The inverse FFT writes each
+    # block into the result; with two threads the workers share the blocks out.
+    images = np.random.default_rng(9).random((count, 40, 48)).astype(np.float32)
+    coefficients = sf.extract(images, features="coefficients", preset="small",
+                              mode="periodic", batch_size=batch_size, threads=threads)
     system = sf.ShearletSystem((40, 48), "edge", preset="small", mode="periodic")
-    for b in range(batch.shape[0]):
-        expected = system.transform(batch[b])
+    for b in range(count):
+        expected = system.transform(images[b])
         np.testing.assert_allclose(coefficients[b], expected,
                                    atol=2e-5 * (np.abs(expected).max() + 1e-12))
+
+
+@pytest.mark.parametrize("count,size", [(1, 1), (45, 16), (64, 16), (7, 25), (100, 7)])
+def test_block_layout_covers_each_image_once_in_full_plans(count, size):
+    from shearfeat.extract import block_layout
+    blocks = block_layout(count, size)
+    starts = [start for start, _ in blocks]
+    lengths = [length for _, length in blocks]
+    assert starts == list(np.cumsum([0] + lengths[:-1]))        # contiguous, in order
+    assert sum(lengths) == count
+    full = count // size
+    assert lengths[:full] == [size] * full
+    rest = lengths[full:]                                       # distinct powers of two
+    assert all(n & (n - 1) == 0 for n in rest) and rest == sorted(set(rest), reverse=True)
+    assert len(set(lengths)) <= int(np.log2(size)) + 2
 
 
 def test_out_receives_the_result(batch):
