@@ -149,8 +149,9 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     out : ndarray, optional
         Where to write the result: a C-contiguous array of the shape and dtype that would
         be returned, e.g. the result of the previous mini-batch.  Writing into memory
-        that is already mapped saves the page faults of a fresh array, which cost as
-        much as the FFTs for small images.
+        that is already mapped saves the page faults of a fresh array: for results
+        larger than the C library reuses (32 MiB with glibc), about half the time of
+        the FFTs for 32 x 32 images.
     **params
         Keyword arguments of the measures (``min_contrast``, ``polarity``,
         ``max_diameter``, ...) and overrides of the preset's parameters; each measure
