@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import pyfftw
 
-_EFFORTS = ("FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE")
+from . import _env
+
 _CACHE_SIZE = 16
 #: Column plans a :class:`Plans` object keeps (one per pruned group of spectra).
 _COLUMN_PLANS = 32
@@ -42,11 +43,7 @@ _wisdom_loaded = False
 
 def wisdom_path() -> Path | None:
     """Where FFTW wisdom is kept, or None when ``$SHEARFEAT_CACHE_DIR`` is empty."""
-    folder = os.environ.get("SHEARFEAT_CACHE_DIR")
-    if folder is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                                  ".cache")
-        folder = os.path.join(base, "shearfeat")
+    folder = _env.cache_dir()
     return Path(folder) / "fftw-wisdom" if folder else None
 
 
@@ -111,16 +108,10 @@ def default_effort(shape=None) -> str:
     """Planner effort: ``$SHEARFEAT_FFT_EFFORT`` if set, else ``FFTW_PATIENT`` for a
     transform ``shape`` of at most :data:`PATIENT_MAX_POINTS` points and
     ``FFTW_MEASURE`` otherwise."""
-    effort = os.environ.get("SHEARFEAT_FFT_EFFORT")
+    effort = _env.fft_effort()
     if effort is None:
         small = shape is not None and int(np.prod(shape)) <= PATIENT_MAX_POINTS
         effort = "FFTW_PATIENT" if small else "FFTW_MEASURE"
-    effort = effort.upper()
-    if not effort.startswith("FFTW_"):
-        effort = "FFTW_" + effort
-    if effort not in _EFFORTS:
-        raise ValueError(
-            f"SHEARFEAT_FFT_EFFORT must be one of {_EFFORTS}, got {effort!r}")
     return effort
 
 

@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from . import _env
+
 # ITU-R BT.709 luma weights, as skimage.color.rgb2gray uses.
 _LUMA = np.array([0.2125, 0.7154, 0.0721])
 MIN_SIZE = 3
@@ -88,18 +90,9 @@ def check_min_contrast(value, image_range: float) -> float | None:
 def resolve_threads(threads) -> int:
     """Thread count: ``threads``, else ``$SHEARFEAT_NUM_THREADS``, else all cores."""
     if threads is None:
-        env = os.environ.get("SHEARFEAT_NUM_THREADS")
-        if env is not None:
-            try:
-                threads = int(env)
-            except ValueError:
-                raise ValueError(
-                    f"SHEARFEAT_NUM_THREADS must be a positive integer, got {env!r}") from None
-            if threads < 1:
-                raise ValueError(
-                    f"SHEARFEAT_NUM_THREADS must be a positive integer, got {env!r}")
-            return threads
-        return os.cpu_count() or 1
-    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
-        raise ValueError(f"threads must be None or a positive integer, got {threads!r}")
+        return _env.num_threads() or os.cpu_count() or 1
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) \
+            or not 1 <= threads <= _env.MAX_THREADS:
+        raise ValueError(f"threads must be None or an integer from 1 to {_env.MAX_THREADS}, "
+                         f"got {threads!r}")
     return int(threads)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -17,6 +18,24 @@ _DEFAULT_GAUSSIAN_WIDTH = 512 / 20
 _DEFAULT_ALPHA = {"edge": 0.8, "ridge": 0.5}
 
 
+#: Largest values the parameters may take.  Filters wider than a few thousand pixels
+#: (or hundreds of scales) would need transforms far larger than any image they could
+#: serve, and would only fail after minutes of work or gigabytes of memory; the bounds
+#: make them fail at once.  Images whose relative preset (``"coshrem"``) would pass
+#: them are better measured with the default preset, whose widths are in pixels.
+MAX_VALUES = {"wavelet_width": 4096.0, "gaussian_width": 4096.0, "scales_per_octave": 8.0,
+              "octaves": 8.0, "min_diameter": 2048.0, "max_diameter": 2048.0}
+#: Most scales a system may have.
+MAX_SCALES = 64
+
+
+def _check_number(name, value, maximum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not math.isfinite(value) or not 0 < value <= maximum:
+        raise ValueError(f"{name} must be a positive number of at most {maximum:g}, got "
+                         f"{value!r}")
+
+
 @dataclass(frozen=True)
 class ShearletParams:
     """The numbers that define a complex shearlet system.
@@ -24,14 +43,17 @@ class ShearletParams:
     Parameters
     ----------
     wavelet_width : float
-        Effective support of the 1-D Mexican-hat wavelet at the coarsest scale, in pixels.
+        Effective support of the 1-D Mexican-hat wavelet at the coarsest scale, in pixels,
+        at most 4096.
     gaussian_width : float
-        Effective support of the Gaussian window at the coarsest scale, in pixels.
+        Effective support of the Gaussian window at the coarsest scale, in pixels, at
+        most 4096.
     scales_per_octave : float
-        Number of scales per octave; each finer scale raises frequency by
+        Number of scales per octave, at most 8; each finer scale raises frequency by
         ``2 ** (1 / scales_per_octave)``.
     octaves : float
-        Number of octaves; the system has ``floor(scales_per_octave * octaves)`` scales.
+        Number of octaves, at most 8; the system has ``floor(scales_per_octave *
+        octaves)`` scales, 1 to 64.
     shear_level : int
         ``2 ** shear_level + 2`` orientations per scale.
     alpha : float
@@ -47,17 +69,15 @@ class ShearletParams:
 
     def __post_init__(self):
         for name in ("wavelet_width", "gaussian_width", "scales_per_octave", "octaves"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+            _check_number(name, getattr(self, name), MAX_VALUES[name])
         if not isinstance(self.shear_level, int) or isinstance(self.shear_level, bool) \
                 or not 2 <= self.shear_level <= 6:
             raise ValueError(f"shear_level must be an integer in [2, 6], got {self.shear_level!r}")
         if not (isinstance(self.alpha, (int, float)) and 0 < self.alpha <= 1):
             raise ValueError(f"alpha must be in (0, 1], got {self.alpha!r}")
-        if self.n_scales < 1:
+        if not 1 <= self.n_scales <= MAX_SCALES:
             raise ValueError(
-                "scales_per_octave * octaves must be at least 1, got "
+                f"scales_per_octave * octaves must be from 1 to {MAX_SCALES} scales, got "
                 f"{self.scales_per_octave} * {self.octaves}")
         # Normalise numbers so that equal systems hash equally (1 == 1.0 already does).
         for name in ("wavelet_width", "gaussian_width", "scales_per_octave", "octaves", "alpha"):
@@ -81,12 +101,12 @@ class BlobParams:
     Parameters
     ----------
     min_diameter, max_diameter : float
-        Diameters in pixels, ``2 <= min_diameter <= max_diameter``, of the smallest and
-        largest disks the system measures.  Each pivot scale answers best to one diameter;
-        the diameters of the pivot scales run from ``max_diameter`` down by factors of
+        Diameters in pixels, ``2 <= min_diameter <= max_diameter <= 2048``, of the
+        smallest and largest disks the system measures.  Each pivot scale answers best to
+        one diameter; the diameters of the pivot scales run from ``max_diameter`` down by factors of
         ``2 ** (1 / scales_per_octave)`` to ``min_diameter`` or just below it.
     scales_per_octave : float
-        Pivot scales per octave of diameter.
+        Pivot scales per octave of diameter, at most 8 (and at most 64 pivot scales).
     rotations : int
         Even, at least 2: rotations of the even molecule over 90 degrees (it is symmetric
         under quarter turns); the odd partner takes twice as many over 180 degrees.
@@ -99,10 +119,7 @@ class BlobParams:
 
     def __post_init__(self):
         for name in ("min_diameter", "max_diameter", "scales_per_octave"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not (isinstance(value, (int, float))
-                                               and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+            _check_number(name, getattr(self, name), MAX_VALUES[name])
         if self.min_diameter < 2:
             raise ValueError(f"min_diameter must be at least 2 pixels, got {self.min_diameter!r}")
         if self.min_diameter > self.max_diameter:
@@ -111,6 +128,11 @@ class BlobParams:
         if not isinstance(self.rotations, int) or isinstance(self.rotations, bool) \
                 or self.rotations < 2 or self.rotations % 2 or self.rotations > 16:
             raise ValueError(f"rotations must be an even integer in [2, 16], got {self.rotations!r}")
+        if self.n_pivot_scales > MAX_SCALES:
+            raise ValueError(
+                f"min_diameter {self.min_diameter:g}, max_diameter {self.max_diameter:g} and "
+                f"scales_per_octave {self.scales_per_octave:g} give {self.n_pivot_scales} "
+                f"scales; at most {MAX_SCALES}")
         for name in ("min_diameter", "max_diameter", "scales_per_octave"):
             object.__setattr__(self, name, float(getattr(self, name)))
 

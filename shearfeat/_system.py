@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import _fft
+from . import _env, _fft
 from ._filters import (analytic_wavelet, angular_frequencies, blob_even_spectrum,
                        blob_odd_spectrum, box_response, disk_peak, even_profile,
                        fast_length, filter_spectrum, orientation_table, positive_width,
@@ -563,7 +563,8 @@ _build_locks: dict = {}
 
 
 def _cache_budget() -> int:
-    return int(float(os.environ.get("SHEARFEAT_CACHE_BYTES", 2 * 1024 ** 3)))
+    budget = _env.cache_bytes()
+    return 2 * 1024 ** 3 if budget is None else budget
 
 
 def cached_system(shape, kind, *, preset="default", mode="reflect", dtype=np.float32,

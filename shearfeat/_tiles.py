@@ -13,11 +13,11 @@ once for the window shape; memory depends on the window, not on the image.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import asdict
 
 import numpy as np
 
+from . import _env
 from ._filters import fast_length
 from ._input import check_min_contrast
 from ._params import resolve_params
@@ -28,30 +28,17 @@ from ._system import ShearletSystem, cached_system, measure_radius
 DEFAULT_MEMORY_LIMIT = 1.5 * 2 ** 30
 
 
-def _positive_int_env(name, minimum):
-    value = os.environ.get(name)
-    if value is None:
-        return None
-    try:
-        number = int(float(value))
-    except ValueError:
-        number = minimum - 1
-    if number < minimum:
-        raise ValueError(f"{name} must be a number >= {minimum}, got {value!r}")
-    return number
-
-
 #: Workers a tile leaves room for (see :func:`tile_size`).
 TILE_WORKERS = 2
 
 
 def memory_limit() -> int:
     """``$SHEARFEAT_MEMORY_LIMIT`` in bytes, or :data:`DEFAULT_MEMORY_LIMIT`."""
-    return _positive_int_env("SHEARFEAT_MEMORY_LIMIT", 2 ** 20) or int(DEFAULT_MEMORY_LIMIT)
+    return _env.memory_limit() or int(DEFAULT_MEMORY_LIMIT)
 
 
 def tile_size(kind, resolved, dtype) -> int:
-    """Largest transform side whose measure call fits the memory limit.
+    """Largest square transform side whose measure call fits the memory limit.
 
     ``$SHEARFEAT_TILE_SIZE`` sets it directly; otherwise it follows from
     ``$SHEARFEAT_MEMORY_LIMIT`` (default 1.5 GiB) and the bytes per transform pixel that
@@ -60,7 +47,7 @@ def tile_size(kind, resolved, dtype) -> int:
     The size does not depend on the call's thread count, and neither do the results;
     a call never runs more workers than fit in the limit (see ``_stream.workers``).
     """
-    size = _positive_int_env("SHEARFEAT_TILE_SIZE", 64)
+    size = _env.tile_size()
     if size is not None:
         return size
     per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str)
@@ -77,41 +64,129 @@ def _bytes_per_pixel(kind, resolved, dtype):
     return probe.memory_estimate(TILE_WORKERS)["total"] / 64 ** 2
 
 
-def _axis_windows(n, margin, limit):
-    """Window length and the core starts along one axis of length ``n``."""
+#: Smallest core (kept part) of a window, in pixels.
+MIN_CORE = 16
+
+
+class NoRoomError(ValueError):
+    """The filters' margin leaves a window of the allowed size no core."""
+
+
+def _axis_windows(n, margin, window):
+    """Window length, core starts and core length along one axis of length ``n`` for
+    windows of at most ``window`` pixels (one window when the axis fits whole)."""
     whole = fast_length(n + 2 * margin)
-    if whole <= limit:
+    if whole <= window:
         return whole, [0], n
-    window = limit
     while fast_length(window) != window:
         window -= 1
     core = window - 2 * margin
-    if core < 16:
-        raise ValueError(f"tile size {limit} leaves no room inside a {margin}-pixel margin; "
-                         "raise SHEARFEAT_TILE_SIZE")
+    if core < MIN_CORE:
+        raise NoRoomError(f"tile size {window} leaves no room inside a {margin}-pixel "
+                          "margin; raise SHEARFEAT_TILE_SIZE")
     starts = list(range(0, n - core, core)) + [n - core]
     return window, sorted(set(starts)), core
 
 
 def plan(shape, margin, limit):
-    """Windows for an image: ``None`` if it fits in one transform of side ``limit``."""
+    """Square windows of side ``limit`` for an image: ``None`` if it fits in one."""
     if max(fast_length(n + 2 * margin) for n in shape) <= limit:
         return None
     return [_axis_windows(n, margin, limit) for n in shape]
 
 
+def _axis_costs(n, margin):
+    """(window, transformed length) for every FFT-friendly window along one axis, from the
+    smallest with a core to the one that holds the axis whole."""
+    whole = fast_length(n + 2 * margin)
+    costs, window = [], fast_length(2 * margin + MIN_CORE)
+    while window < whole:
+        _, starts, _ = _axis_windows(n, margin, window)
+        costs.append((window, window * len(starts)))
+        window = fast_length(window + 1)
+    costs.append((whole, whole))
+    return costs
+
+
+@functools.lru_cache(maxsize=64)
+def cheapest_plan(shape, margin, max_pixels):
+    """The windows of at most ``max_pixels`` transform pixels (rows and columns chosen
+    apart, so a window need not be square) that transform the fewest pixels in all, as
+    ``(plan, transformed pixels)``; ``(None, None)`` if no window that small has a core."""
+    rows, cols = (_axis_costs(n, margin) for n in shape)
+    best = None
+    for window_r, length_r in rows:
+        fitting = [c for c in cols if c[0] * window_r <= max_pixels]
+        if not fitting:
+            break
+        window_c, length_c = min(fitting, key=lambda c: c[1])
+        if best is None or length_r * length_c < best[0]:
+            best = length_r * length_c, window_r, window_c
+    if best is None:
+        return None, None
+    work, window_r, window_c = best
+    return [_axis_windows(shape[0], margin, window_r),
+            _axis_windows(shape[1], margin, window_c)], work
+
+
+#: An image whose untiled call needs at most this multiple of the memory limit is not
+#: tiled when tiling would transform more than :data:`TILING_MAX_WORK` times its pixels:
+#: the margins of such windows (twice the filters' reach on every side) cost minutes to
+#: save a few percent of memory, which the estimate is not precise enough to promise.
+UNTILED_SLACK = 1.25
+TILING_MAX_WORK = 2.0
+
+
+def memory_plan(shape, kind, resolved, dtype, margin):
+    """Windows for an image under the memory limit, or None: untiled when the whole
+    transform fits the limit (or nearly, see :data:`UNTILED_SLACK`), else the windows
+    that transform the fewest pixels (:func:`cheapest_plan`)."""
+    per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str)
+    radius = measure_radius(resolved, kind)
+    untiled = int(np.prod([fast_length(n + 2 * radius) for n in shape]))
+    limit = memory_limit()
+    if untiled * per_pixel <= limit:
+        return None
+    tiles, work = cheapest_plan(tuple(shape), margin, int(limit // per_pixel))
+    if tiles is None:
+        raise NoRoomError("no window within the memory limit holds the filters' margin")
+    if untiled * per_pixel <= UNTILED_SLACK * limit and work > TILING_MAX_WORK * untiled:
+        return None
+    return tiles
+
+
+def _no_room(kind, resolved, margin):
+    """The error for filters too wide for any window that fits in memory."""
+    if kind == "blob":
+        what = f"max_diameter={resolved.max_diameter:g}"
+    else:
+        what = (f"wavelet_width={resolved.wavelet_width:g}, "
+                f"gaussian_width={resolved.gaussian_width:g}")
+    return ValueError(
+        f"the {kind} filters ({what}) reach {margin // 2} pixels, so a tile needs more than "
+        f"{2 * margin + MIN_CORE} pixels a side, more than SHEARFEAT_MEMORY_LIMIT "
+        f"({memory_limit():,} bytes) or SHEARFEAT_TILE_SIZE allows: use narrower filters "
+        "or raise the limit")
+
+
 def prepare(shape, kind, *, preset, mode, dtype, params):
     """The system a measure runs on, and how to tile the image (None: in one piece).
 
-    In ``"reflect"`` mode an image whose transform would be larger than the tile size on
-    either side is tiled with a margin of twice the measure's padding; the window
-    system gets the parameters resolved for the whole image (presets that scale with
-    the image must not rescale with the window).
+    In ``"reflect"`` mode an image whose call would not fit the memory limit is tiled
+    (:func:`memory_plan`; ``$SHEARFEAT_TILE_SIZE`` instead tiles every image with a
+    transform side above it, in square windows) with a margin of twice the measure's
+    padding; the window system gets the parameters resolved for the whole image
+    (presets that scale with the image must not rescale with the window).
     """
     if mode == "reflect":
         resolved = resolve_params(shape, kind, preset, **params)
         margin = 2 * measure_radius(resolved, kind)
-        tiles = plan(shape, margin, tile_size(kind, resolved, dtype))
+        try:
+            size = _env.tile_size()
+            tiles = (plan(shape, margin, size) if size is not None
+                     else memory_plan(shape, kind, resolved, dtype, margin))
+        except NoRoomError:
+            raise _no_room(kind, resolved, margin) from None
         if tiles is not None:
             window = (tiles[0][0], tiles[1][0])
             system = cached_system(window, kind, mode="periodic", dtype=dtype,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import tempfile
 import urllib.request
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from . import _env
 
 _SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
            "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
@@ -81,7 +84,7 @@ def _parse_idx(data: bytes, path) -> np.ndarray:
         raise ValueError(f"{path}: truncated IDX header")
     shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_TYPES[data[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize       # Python ints: no overflow
     if len(data) - header != expected:
         raise ValueError(f"{path}: IDX header declares {shape} ({expected} bytes of data) but "
                          f"the file holds {len(data) - header}")
@@ -90,11 +93,7 @@ def _parse_idx(data: bytes, path) -> np.ndarray:
 
 
 def _cache_dir(name) -> Path:
-    folder = os.environ.get("SHEARFEAT_CACHE_DIR")
-    if not folder:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                                  ".cache")
-        folder = os.path.join(base, "shearfeat")
+    folder = _env.cache_dir() or _env.default_cache_dir()
     return Path(folder) / "datasets" / name
 
 
@@ -102,7 +101,7 @@ def _candidates(dataset, path):
     folders = []
     if path is not None:
         folders.append(Path(path))
-    env = os.environ.get("SHEARFEAT_DATA")
+    env = _env.data_dir()
     if env:
         folders += [Path(env) / dataset.name, Path(env)]
     folders += [Path("/usr/share/datasets") / dataset.name, _cache_dir(dataset.name)]
