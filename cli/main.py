@@ -6,20 +6,48 @@ Heavy imports (NumPy, Numba, pyFFTW, imageio) happen inside the commands so that
 
 from __future__ import annotations
 
-import glob
 import os
 import sys
-import tempfile
-import warnings
 from pathlib import Path
 
 import click
 
+from ._files import (EXIT_INTERRUPTED, Interrupted, Publisher, check_targets,
+                     check_writable, choose_format, expand, make_folder, output_option,
+                     run_jobs, target_for)
+
 FORMATS = ("png", "tiff", "npy", "npz")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm",
-                  ".ppm")
-#: Our own outputs carry these in their names; folders are read without them.
-OUTPUT_MARKS = (".edges.", ".ridges.", ".blobs.")
+
+
+class ConfigurationError(click.ClickException):
+    """A bad ``SHEARFEAT_*`` variable: a usage error (exit 2), without the usage text."""
+
+    exit_code = 2
+
+
+class _Group(click.Group):
+    """The command group: every failure becomes one line on stderr and an exit status.
+
+    0 success, 1 some inputs failed (each named), 2 usage or configuration error, 130
+    interrupted (Ctrl-C).  ``--debug`` shows tracebacks instead.
+    """
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Interrupted as exc:
+            click.echo(f"\nshearfeat: {exc}", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt:
+            click.echo("\nshearfeat: interrupted; nothing half-written was left", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise click.ClickException(f"{type(exc).__name__}: {exc} (run with --debug for "
+                                       "the traceback)") from None
 
 
 def _version():
@@ -30,7 +58,7 @@ def _version():
         return "unknown"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(_version(), prog_name="shearfeat")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
@@ -49,19 +77,21 @@ def cli(ctx, debug):
 def _common_options(func):
     """Options every measure command takes."""
     options = [
-        click.option("-o", "--output", type=click.Path(path_type=Path),
-                     help="Output file (one input) or existing folder (several inputs). "
+        click.option("-o", "--output", default=None, metavar="PATH",
+                     help="Output file (one input; its suffix names the format) or folder "
+                          "(an existing one, or a path ending in / that is created). "
                           "Default: next to each input, as NAME.MEASURE.FORMAT."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="png",
-                     show_default=True,
-                     help="png: the measure as 8-bit grey; tiff: the measure as float32; "
-                          "npy: the fields stacked (measure first); npz: every field by "
-                          "name."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="png (default): the measure as 8-bit grey; tiff: the measure as "
+                          "float32; npy: the fields stacked (measure first); npz: every "
+                          "field by name.  Default: what -o's suffix names, else png."),
         click.option("--overlay", is_flag=True,
                      help="Write a colour PNG of the result over the image: orientation as "
                           "hue and strength as opacity (edges, ridges), circles (blobs)."),
         click.option("--force", is_flag=True, help="Overwrite existing output files."),
-        click.option("--min-contrast", type=float, default=None,
+        click.option("--skip-existing", is_flag=True,
+                     help="Leave inputs whose output exists (to resume a stopped run)."),
+        click.option("--min-contrast", type=click.FloatRange(min=0), default=None,
                      help="Minimal contrast in intensity units (default: a fixed "
                           "fraction of each image's range)."),
         click.option("--preset", type=click.Choice(("default", "coshrem", "small")),
@@ -70,7 +100,7 @@ def _common_options(func):
                      show_default=True, help="Border handling."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Images processed at once."),
-        click.option("--threads", type=click.IntRange(min=1), default=None,
+        click.option("--threads", type=click.IntRange(1, 1024), default=None,
                      help="Threads per image (default: all cores, or 1 with --jobs)."),
         click.option("-q", "--quiet", is_flag=True,
                      help="Print nothing but errors (no progress bar)."),
@@ -95,63 +125,6 @@ def _line_options(func):
     return func
 
 
-def _is_output(path):
-    return any(mark in path.name for mark in OUTPUT_MARKS)
-
-
-def _expand(paths):
-    """Files, folders (their images, sorted, without our outputs) and glob patterns
-    (quoted, so that the shell left them; also without our outputs).
-
-    Returns the files and a list of (input, problem) for inputs that gave none.
-    """
-    files, problems = [], []
-    for path in paths:
-        text = str(path)
-        if not path.exists() and any(ch in text for ch in "*?["):
-            matches = sorted(Path(m) for m in glob.glob(text)
-                             if Path(m).is_file() and not _is_output(Path(m)))
-            if not matches:
-                problems.append((path, "no file matches this pattern"))
-            files.extend(matches)
-        elif path.is_dir():
-            found = sorted(p for p in path.iterdir()
-                           if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                           and not p.name.startswith(".") and not _is_output(p))
-            if not found:
-                problems.append((path, "folder has no images "
-                                       f"({', '.join(IMAGE_SUFFIXES)})"))
-            files.extend(found)
-        else:
-            files.append(path)
-    return files, problems
-
-
-def _output_path(image_path, output, measure, suffix, n_inputs):
-    name = image_path.name.rsplit(".", 1)[0] + f".{measure}{suffix}"
-    if output is None:
-        return image_path.with_name(name)
-    if n_inputs > 1 or output.is_dir():
-        if not output.is_dir():
-            raise click.UsageError(f"-o {output}: with several inputs the output must be an "
-                                   "existing folder")
-        return output / name
-    return output
-
-
-def _write_atomic(path, write):
-    """Write through a temporary file in the same folder, then rename: never half files."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _overlay(image, strength, orientation):
     """RGB uint8: the grey image under colours whose hue is the orientation."""
     import numpy as np
@@ -166,132 +139,129 @@ def _overlay(image, strength, orientation):
     return np.round(mixed * 255).astype(np.uint8)
 
 
-def _save(path, fmt, fields):
-    import imageio.v3 as iio
+def _save(handle, fmt, fields, what):
+    """Write ``fields`` (name -> array; the first is the one images show) to ``handle``."""
     import numpy as np
+
+    from shearfeat import io
     first = next(iter(fields.values()))
     if fmt == "overlay" or (fmt == "png" and first.ndim == 3):
-        _write_atomic(path, lambda tmp: iio.imwrite(tmp, first, extension=".png"))
+        io.write_png(handle, first, what)
     elif fmt == "png":
-        data = np.round(np.clip(first, 0, 1) * 255).astype(np.uint8)
-        _write_atomic(path, lambda tmp: iio.imwrite(tmp, data, extension=".png"))
+        io.write_png(handle, np.round(np.clip(first, 0, 1) * 255).astype(np.uint8), what)
     elif fmt == "tiff":
-        data = first.astype(np.float32)
-        _write_atomic(path, lambda tmp: iio.imwrite(tmp, data, extension=".tiff"))
+        io.write_tiff(handle, first, what)
     elif fmt == "npy":
-        stack = np.stack([f.astype(np.float32) for f in fields.values()])
-
-        def write(tmp):
-            with open(tmp, "wb") as handle:
-                np.save(handle, stack)
-        _write_atomic(path, write)
+        np.save(handle, np.stack([f.astype(np.float32) for f in fields.values()]))
     else:
-        def write(tmp):
-            with open(tmp, "wb") as handle:
-                np.savez_compressed(handle, **fields)
-        _write_atomic(path, write)
+        np.savez_compressed(handle, **fields)
 
 
-def _read(path):
-    import imageio.v3 as iio
-    if not path.exists():
-        raise FileNotFoundError("no such file")
-    if path.is_dir():
-        raise IsADirectoryError("is a folder; pass image files")
+def _check_environment():
+    """Every SHEARFEAT_* variable, before any work (exit 2 for a bad one)."""
+    from shearfeat._env import check_environment
     try:
-        with warnings.catch_warnings():   # imageio's plugin probing warns on bad files
-            warnings.simplefilter("ignore")
-            return iio.imread(path)
-    except Exception as exc:
-        raise ValueError(f"cannot read as an image ({type(exc).__name__}: {exc})") from None
+        check_environment()
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
-def _as_grey(image):
-    """What the measures saw: luminance of colour images, as float."""
-    import numpy as np
-    from shearfeat._input import as_image
-    return as_image(np.asarray(image), as_gray=True)
+def _announce_compilation(quiet):
+    """Say so when the first run will compile the kernels (tens of seconds of silence)."""
+    from shearfeat import _kernels
+    if not quiet and not _kernels.cached_on_disk():
+        click.echo("shearfeat: compiling the kernels for this machine, once (about 30 s)...",
+                   err=True)
 
 
-def _run(ctx, measure, images, output, fmt, force, quiet, jobs, thin, overlay, compute,
-         draw=None, extra_outputs=()):
-    """Process every input; report failures on stderr and exit 1 if any failed.
+def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, thin,
+         overlay, compute, draw=None, extra_outputs=()):
+    """Process every input; report failures on stderr and return how many failed.
 
-    ``compute(image, path) -> fields``; ``draw(grey, fields) -> RGB`` makes the overlay
-    (default: orientation as hue).  ``extra_outputs``: other files the command writes
-    at the end, checked for ``--force`` before any work.
+    ``compute(image, path) -> fields`` gets the grey image; ``draw(grey, fields) -> RGB``
+    makes the overlay (default: orientation as hue).  ``extra_outputs``: other files
+    the command writes at the end, checked with the others before any work.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from shearfeat.io import read_image
 
     debug = ctx.obj["debug"]
-    if overlay and fmt != "png":
-        raise click.UsageError("--overlay writes PNG images; leave out --format")
-    files, problems = _expand(images)
-    if not files:
-        for path, problem in problems:
-            click.echo(f"shearfeat {measure}: {path}: {problem}", err=True)
-        raise click.UsageError("no image to process")
-    suffix = ".overlay.png" if overlay else (".thin" if thin else "") + f".{fmt}"
-    targets = []
-    for image_path in files:
-        target = _output_path(image_path, output, measure, suffix, len(files))
-        if target.exists() and not force:
-            raise click.UsageError(f"{target} exists; pass --force to overwrite it")
-        targets.append(target)
-    if output is not None and len(files) == 1 and not output.parent.exists():
-        raise click.UsageError(f"-o {output}: folder {output.parent} does not exist")
-    for extra in extra_outputs:
-        if extra.exists() and not force:
-            raise click.UsageError(f"{extra} exists; pass --force to overwrite it")
-        if not extra.parent.exists():
-            raise click.UsageError(f"{extra}: folder {extra.parent} does not exist")
-
-    def process(image_path, target):
-        image = _read(image_path)
-        fields = compute(image, image_path)
-        if overlay and draw is not None:
-            fields = {"overlay": draw(_as_grey(image), fields)}
-        elif overlay:
-            strength = fields.get("thin", fields["measure"])
-            fields = {"overlay": _overlay(_as_grey(image), strength, fields["orientation"])}
-        elif thin:
-            fields = {"thin": fields["thin"].astype("uint8")}
-        _save(target, "overlay" if overlay else fmt, fields)
-        return target
-
-    failed = len(problems)
+    _check_environment()
+    output, folder = output_option(output)
+    files, problems, skipped_ours = expand(images)
     for path, problem in problems:
         click.echo(f"shearfeat {measure}: {path}: {problem}", err=True)
-    show_bar = len(files) > 1 and not quiet and sys.stdout.isatty()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(process, f, t) for f, t in zip(files, targets)]
-        with click.progressbar(length=len(futures), label=f"shearfeat {measure}",
-                               file=sys.stderr if show_bar else open(os.devnull, "w"),
-                               show_pos=True) as bar:
-            for image_path, future in zip(files, futures):
-                try:
-                    target = future.result()
-                except Exception as exc:
-                    if debug:
-                        raise
-                    failed += 1
-                    click.echo(f"shearfeat {measure}: {image_path}: {exc}", err=True)
-                else:
-                    if not quiet and not show_bar:
-                        click.echo(f"wrote {target}")
-                bar.update(1)
+    if not files:
+        raise click.UsageError("no image to process")
+    if output is not None and not folder and len(files) > 1:
+        raise click.UsageError(f"-o {output}: with several inputs the output must be an "
+                               "existing folder, or a path ending in / (then created)")
+    fmt = choose_format(output, folder, fmt, overlay)
+    if folder:
+        make_folder(output)
+    suffix = ".overlay.png" if overlay else (".thin" if thin else "") + f".{fmt}"
+    targets = [target_for(f, output, folder, measure, suffix) for f in files]
+    pairs, existing = check_targets(files, targets, force=force, skip_existing=skip_existing)
+    written_targets = {t.resolve() for t in targets}
+    for extra in extra_outputs:
+        if extra.resolve() in written_targets or extra.resolve() in {f.resolve() for f in files}:
+            raise click.UsageError(f"{extra} is also an input or an image output")
+        if (extra.exists() or extra.is_symlink()) and not force:
+            raise click.UsageError(f"{extra} exists; pass --force to overwrite it")
+    check_writable([t for _, t in pairs] + list(extra_outputs))
+    if not quiet and skipped_ours:
+        click.echo(f"shearfeat {measure}: passed over {len(skipped_ours)} file(s) that "
+                   f"shearfeat wrote, such as {skipped_ours[0]}", err=True)
+    if not quiet and existing:
+        click.echo(f"shearfeat {measure}: {existing} input(s) left, their outputs exist",
+                   err=True)
+    if pairs:
+        _announce_compilation(quiet)
+    publisher = Publisher(force)
+
+    def process(image_path, target):
+        image = read_image(image_path)
+        fields = compute(image, image_path)
+        if overlay and draw is not None:
+            fields = {"overlay": draw(image, fields)}
+        elif overlay:
+            strength = fields.get("thin", fields["measure"])
+            fields = {"overlay": _overlay(image, strength, fields["orientation"])}
+        elif thin:
+            fields = {"thin": fields["thin"].astype("uint8")}
+        kind = "overlay" if overlay else fmt
+        publisher.write(target, lambda handle: _save(handle, kind, fields, measure))
+
+    show_bar = len(pairs) > 1 and not quiet and sys.stderr.isatty()
+    failures = []
+    with click.progressbar(length=len(pairs), label=f"shearfeat {measure}",
+                           file=sys.stderr if show_bar else open(os.devnull, "w"),
+                           show_pos=True) as bar:
+        def done(source, target):
+            if not quiet and not show_bar:
+                click.echo(f"wrote {target}")
+            bar.update(1)
+
+        def failed(source, exc):
+            failures.append((source, exc))
+            if not show_bar:
+                click.echo(f"shearfeat {measure}: {source}: {exc}", err=True)
+            bar.update(1)
+
+        run_jobs(pairs, process, jobs, publisher, on_done=done, on_failed=failed,
+                 debug=debug)
     if show_bar:
-        click.echo(f"wrote {len(files) - failed + len(problems)} of {len(files)} "
-                   f"file(s)")
-    return failed
+        for source, exc in failures:            # after the bar, so that none is lost
+            click.echo(f"shearfeat {measure}: {source}: {exc}", err=True)
+        click.echo(f"wrote {publisher.written} of {len(pairs)} file(s)", err=True)
+    return len(failures) + len(problems)
 
 
 @cli.command()
 @_common_options
 @_line_options
 @click.pass_context
-def edges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, mode,
-          pivot_scales, jobs, threads, quiet):
+def edges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_contrast,
+          preset, mode, pivot_scales, jobs, threads, quiet):
     """Edge measure of IMAGES (PNG, JPEG, TIFF, ...; colour converted to grey).
 
     \b
@@ -303,12 +273,13 @@ def edges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, 
     def compute(image, path):
         import shearfeat
         result = shearfeat.edges(image, min_contrast=min_contrast, preset=preset, mode=mode,
-                                 pivot_scales=pivot_scales, threads=per_image, as_gray=True)
+                                 pivot_scales=pivot_scales, threads=per_image)
         fields = {"measure": result.measure, "orientation": result.orientation}
         if thin:
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
-    if _run(ctx, "edges", images, output, fmt, force, quiet, jobs, thin, overlay, compute):
+    if _run(ctx, "edges", images, output, fmt, force, skip_existing, quiet, jobs, thin,
+            overlay, compute):
         ctx.exit(1)
 
 
@@ -318,8 +289,8 @@ def edges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, 
 @click.option("--polarity", type=click.Choice(("bright", "dark", "both")), default="bright",
               show_default=True, help="Ridges brighter or darker than their surroundings.")
 @click.pass_context
-def ridges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset, mode,
-           pivot_scales, jobs, threads, quiet, polarity):
+def ridges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_contrast,
+           preset, mode, pivot_scales, jobs, threads, quiet, polarity):
     """Ridge measure of IMAGES, with width and height in the npy output.
 
     \b
@@ -332,13 +303,14 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, min_contrast, preset,
         import shearfeat
         result = shearfeat.ridges(image, polarity=polarity, min_contrast=min_contrast,
                                   preset=preset, mode=mode, pivot_scales=pivot_scales,
-                                  threads=per_image, as_gray=True)
+                                  threads=per_image)
         fields = {"measure": result.measure, "orientation": result.orientation,
                   "width": result.width, "height": result.height}
         if thin:
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
-    if _run(ctx, "ridges", images, output, fmt, force, quiet, jobs, thin, overlay, compute):
+    if _run(ctx, "ridges", images, output, fmt, force, skip_existing, quiet, jobs, thin,
+            overlay, compute):
         ctx.exit(1)
 
 
@@ -371,8 +343,9 @@ def _draw_blobs(grey, fields):
               default=None, help="Also write every detected blob to this CSV file: "
                                  "file,row,col,diameter,strength,height.")
 @click.pass_context
-def blobs(ctx, images, output, fmt, overlay, force, min_contrast, preset, mode, jobs,
-          threads, quiet, polarity, min_diameter, max_diameter, threshold, csv_path):
+def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast, preset,
+          mode, jobs, threads, quiet, polarity, min_diameter, max_diameter, threshold,
+          csv_path):
     """Blob measure of IMAGES; detected blobs as circles (--overlay) or rows (--csv).
 
     \b
@@ -395,7 +368,7 @@ def blobs(ctx, images, output, fmt, overlay, force, min_contrast, preset, mode, 
         import shearfeat
         result = shearfeat.blobs(image, polarity=polarity, min_contrast=min_contrast,
                                  min_diameter=min_diameter, max_diameter=max_diameter,
-                                 preset=preset, mode=mode, threads=per_image, as_gray=True)
+                                 preset=preset, mode=mode, threads=per_image)
         found, strength = result.detect(threshold, with_strength=True)
         centre = np.clip(found[:, :2].round().astype(int), 0,
                          np.array(result.height.shape) - 1)
@@ -409,20 +382,30 @@ def blobs(ctx, images, output, fmt, overlay, force, min_contrast, preset, mode, 
             fields.update(blobs=found, blob_strengths=strength, blob_heights=heights)
         return fields
 
-    failed = _run(ctx, "blobs", images, output, fmt, force, quiet, jobs, False, overlay,
-                  compute, draw=_draw_blobs,
+    if csv_path is not None and skip_existing:
+        raise click.UsageError("--csv lists the blobs of the images computed; it cannot be "
+                               "combined with --skip-existing")
+    publisher = Publisher(force)
+    failed = _run(ctx, "blobs", images, output, fmt, force, skip_existing, quiet, jobs,
+                  False, overlay, compute, draw=_draw_blobs,
                   extra_outputs=(csv_path,) if csv_path else ())
     if csv_path is not None:
         import csv
+        import io
         rows.sort(key=lambda row: row[0])          # jobs finish in any order
 
-        def write(tmp):
-            with open(tmp, "w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["file", "row", "col", "diameter", "strength", "height"])
-                for row in rows:
-                    writer.writerow([row[0]] + [f"{v:.6g}" for v in row[1:]])
-        _write_atomic(csv_path, write)
+        def write(handle):
+            text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+            writer = csv.writer(text)
+            writer.writerow(["file", "row", "col", "diameter", "strength", "height"])
+            for row in rows:
+                writer.writerow([row[0]] + [f"{v:.6g}" for v in row[1:]])
+            text.flush()
+            text.detach()
+        try:
+            publisher.write(csv_path, write)
+        except OSError as exc:
+            raise click.ClickException(str(exc)) from None
         if not quiet:
             click.echo(f"wrote {csv_path}: {len(rows)} blob(s)")
     if failed:
@@ -434,12 +417,12 @@ def blobs(ctx, images, output, fmt, overlay, force, min_contrast, preset, mode, 
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="The .npz file to write.")
 @click.option("--features", default="edges,ridges", show_default=True,
-              help="Comma-separated measures (edges, ridges), or 'coefficients'.")
+              help="Comma-separated measures (edges, ridges, blobs), or 'coefficients'.")
 @click.option("--preset", type=click.Choice(("default", "coshrem", "small")),
               default="default", show_default=True, help="Shearlet parameter set.")
 @click.option("--mode", type=click.Choice(("reflect", "periodic")), default="reflect",
               show_default=True, help="Border handling.")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
+@click.option("--threads", type=click.IntRange(1, 1024), default=None,
               help="Threads (default: $SHEARFEAT_NUM_THREADS or all cores).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -452,30 +435,38 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
 
     \b
     Example:
-      shearfeat extract scans/ -o features.npz --features edges,ridges
+      shearfeat extract scans/ -o features.npz --features edges,ridges,blobs
     """
     import numpy as np
 
     import shearfeat
-    if output.exists() and not force:
-        raise click.UsageError(f"{output} exists; pass --force to overwrite it")
-    if not output.parent.exists():
-        raise click.UsageError(f"-o {output}: folder {output.parent} does not exist")
+    from shearfeat.io import read_image
+    _check_environment()
+    if output.suffix.lower() != ".npz":
+        raise click.UsageError(f"-o {output}: extract writes one .npz file; name it so")
     chosen = tuple(f.strip() for f in features.split(",") if f.strip())
     if chosen == ("coefficients",):
         chosen = "coefficients"
-    files, problems = _expand(inputs)
+    try:
+        names = (np.array([], dtype=str) if chosen == "coefficients"
+                 else np.array(shearfeat.feature_names(chosen)))
+    except (TypeError, ValueError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--features") from None
+    if (output.exists() or output.is_symlink()) and not force:
+        raise click.UsageError(f"{output} exists; pass --force to overwrite it")
+    check_writable([output])
+    files, problems, skipped = expand(inputs)
     for path, problem in problems:
         click.echo(f"shearfeat extract: {path}: {problem}", err=True)
     if not files:
         raise click.UsageError("no image to process")
+    if output.resolve() in {f.resolve() for f in files}:
+        raise click.UsageError(f"{output} is an input; writing it would destroy it")
     images = []
     for path in files:
         try:
-            images.append(_as_grey(_read(path)))
-        except Exception as exc:
-            if ctx.obj["debug"]:
-                raise
+            images.append(read_image(path))
+        except (OSError, ValueError) as exc:
             raise click.ClickException(f"{path}: {exc}") from None
     shapes = {}
     for path, image in zip(files, images):
@@ -486,20 +477,21 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
                             for shape, names in shapes.items())
         raise click.ClickException("the images have different shapes (" + listing +
                                    "); extract them in groups of one shape")
+    _announce_compilation(quiet)
     try:
         stack = shearfeat.extract(images, features=chosen, preset=preset, mode=mode,
                                   threads=threads)
-        names = (np.array([], dtype=str) if chosen == "coefficients"
-                 else np.array(shearfeat.feature_names(chosen)))
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--features") from None
+        raise click.ClickException(str(exc)) from None
     key = "coefficients" if chosen == "coefficients" else "features"
 
-    def write(tmp):
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **{key: stack, "names": names,
-                                "files": np.array([str(f) for f in files])})
-    _write_atomic(output, write)
+    def write(handle):
+        np.savez(handle, **{key: stack, "names": names,
+                            "files": np.array([str(f) for f in files])})
+    try:
+        Publisher(force).write(output, write)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
     if not quiet:
         click.echo(f"wrote {output}: {key} {stack.shape} {stack.dtype} from "
                    f"{len(files)} image(s)")
@@ -526,12 +518,14 @@ def _nn_api():
     return api
 
 
-def _dataset(name, data, protocol):
+def _dataset(name, data, protocol, download):
     from shearfeat import datasets
     loader = datasets.load_fashion_mnist if name == "fashion-mnist" else datasets.load_mnist
     try:
-        train, test = loader(data)
-    except (FileNotFoundError, ValueError) as exc:
+        train, test = loader(data, download=download)
+    except datasets.DatasetNotFoundError as exc:
+        raise click.ClickException(exc.message("pass --download")) from None
+    except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     return (test, train) if protocol == "10k" else (train, test)
 
@@ -546,6 +540,9 @@ _DATA_OPTIONS = [
                  show_default=True,
                  help="standard: train on the training set, test on the test set; 10k: "
                       "the reverse."),
+    click.option("--download", is_flag=True,
+                 help="Download the official files into the user cache when they are "
+                      "found nowhere (checked against their published checksums)."),
 ]
 
 
@@ -573,26 +570,29 @@ def _data_options(func):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def nn_train(dataset, data, protocol, output, model, epochs, batch_size, lr, schedule,
-             device, seed, force, quiet):
+def nn_train(dataset, data, protocol, download, output, model, epochs, batch_size, lr,
+             schedule, device, seed, force, quiet):
     """Train a CoShNet on Fashion-MNIST or MNIST and save it.
 
     \b
     Example:
       shearfeat nn train -o tiny.npz --model tiny --epochs 20
     """
-    if output.exists() and not force:
+    _check_environment()
+    if (output.exists() or output.is_symlink()) and not force:
         raise click.UsageError(f"{output} exists; pass --force to overwrite it")
-    if not output.parent.exists():
-        raise click.UsageError(f"-o {output}: folder {output.parent} does not exist")
+    check_writable([output])
     api = _nn_api()
-    (X, y), (X_test, y_test) = _dataset(dataset, data, protocol)
+    (X, y), (X_test, y_test) = _dataset(dataset, data, protocol, download)
     try:
         clf = api.fit(X, y, model=model, epochs=epochs, batch_size=batch_size, lr=lr,
                       schedule=schedule, device=device, seed=seed, progress=not quiet)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    _write_atomic(output, clf.save)
+    try:
+        Publisher(force).write(output, clf.save)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {output}: {model}, {clf.model.n_parameters():,} parameters, "
                f"{epochs} epoch(s) on {len(X):,} images; test accuracy "
                f"{clf.score(X_test, y_test):.4f} on {len(X_test):,}")
@@ -601,19 +601,20 @@ def nn_train(dataset, data, protocol, output, model, epochs, batch_size, lr, sch
 @nn.command("evaluate")
 @click.argument("model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_data_options
-def nn_evaluate(model_file, dataset, data, protocol):
+def nn_evaluate(model_file, dataset, data, protocol, download):
     """Accuracy of a saved classifier on a dataset's test images.
 
     \b
     Example:
       shearfeat nn evaluate tiny.npz --dataset fashion-mnist
     """
+    _check_environment()
     api = _nn_api()
     try:
         clf = api.Classifier.load(model_file)
-    except (ValueError, KeyError, OSError) as exc:
+    except (ValueError, OSError) as exc:
         raise click.ClickException(f"{model_file}: {exc}") from None
-    _, (X_test, y_test) = _dataset(dataset, data, protocol)
+    _, (X_test, y_test) = _dataset(dataset, data, protocol, download)
     try:
         accuracy = clf.score(X_test, y_test)
     except ValueError as exc:
@@ -706,7 +707,17 @@ def demo(ctx, output):
 
 def main(argv=None):
     """Entry point of the ``shearfeat`` executable."""
-    return cli.main(args=argv, prog_name="shearfeat")
+    try:
+        return cli.main(args=argv, prog_name="shearfeat")
+    except SystemExit as exit:
+        if exit.code == EXIT_INTERRUPTED:
+            # Ctrl-C: the outputs are safe (see _files.Publisher); worker threads may
+            # still be inside a compiled kernel, and waiting for them is what the user
+            # asked not to do.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

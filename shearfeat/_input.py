@@ -18,17 +18,29 @@ def as_image(image, *, as_gray: bool = False, name: str = "image") -> np.ndarray
     """Check an image and return it as a C-contiguous float32 or float64 2-D array.
 
     float64 stays float64; every other real type (bool, integers, float16, float32)
-    becomes float32.  RGB(A) images are converted to luminance only when ``as_gray`` is
-    true.
+    becomes float32, RGB(A) images included.  RGB(A) images are converted to luminance
+    (ITU-R BT.709 weights, alpha ignored) only when ``as_gray`` is true.  A masked array
+    is accepted when nothing in it is masked.
 
     Raises
     ------
     TypeError
-        For objects that are not numeric arrays, and for complex images.
+        For objects that are not numeric arrays, complex images, and an ``as_gray``
+        that is not a bool.
     ValueError
         For empty, 1-D or >3-D arrays, RGB without ``as_gray``, images smaller than
-        3 x 3, and images that contain NaN or infinity.
+        3 x 3, images that contain NaN or infinity, and masked arrays with masked
+        pixels.
     """
+    if not isinstance(as_gray, (bool, np.bool_)):
+        raise TypeError(f"as_gray must be True or False, got {as_gray!r}")
+    if isinstance(image, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(image))
+        if masked:
+            raise ValueError(f"{name} is a masked array with {masked} masked pixel(s); the "
+                             "measures use every pixel: fill them first, e.g. "
+                             f"{name}.filled({name}.mean())")
+        image = image.data
     try:
         array = np.asarray(image)
     except Exception as exc:  # ragged nested sequences and the like
@@ -47,7 +59,15 @@ def as_image(image, *, as_gray: bool = False, name: str = "image") -> np.ndarray
             raise ValueError(
                 f"{name} has shape {array.shape}, which looks like an RGB(A) image; "
                 "pass as_gray=True to convert it to luminance")
-        array = np.tensordot(array[..., :3].astype(np.float64), _LUMA, axes=([-1], [0]))
+        # Luminance in the type the result will have: float64 stays float64, the rest
+        # become float32 (as for grey images).
+        luma_type = np.float64 if array.dtype == np.float64 else np.float32
+        rgb = array[..., :3]
+        if not np.isfinite(rgb).all():
+            raise ValueError(f"{name} contains NaN or infinite value(s); replace them "
+                             "first (np.nan_to_num, or inpainting)")
+        array = np.tensordot(rgb.astype(luma_type), _LUMA.astype(luma_type),
+                             axes=([-1], [0]))
     elif array.ndim != 2:
         raise ValueError(f"{name} must be 2-D (rows, cols), got shape {array.shape}")
     if min(array.shape) < MIN_SIZE:
@@ -56,8 +76,8 @@ def as_image(image, *, as_gray: bool = False, name: str = "image") -> np.ndarray
     dtype = np.float64 if array.dtype == np.float64 else np.float32
     if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
         bad = int(array.size - np.count_nonzero(np.isfinite(array)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); "
-                         "fill or mask them first")
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); replace "
+                         "them first (np.nan_to_num, or inpainting)")
     return np.ascontiguousarray(array, dtype=dtype)
 
 

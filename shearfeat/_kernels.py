@@ -785,3 +785,15 @@ def blob_pair_spectrum(freq_r, freq_c, cos_t, sin_t, a, even_gain, odd_gain, out
                     out[k, row, col] = (0.0 if abs(odd_v) < 1e-30 else 1j * odd_v)
                 else:
                     out[k, row, col] += (0.0 if abs(odd_v) < 1e-30 else -odd_v)
+
+
+def cached_on_disk() -> bool:
+    """Whether Numba's cache holds compiled kernels of this module for this source (else
+    this is a first run, whose kernels compile as they are first called: about 30 s
+    for a measure).  True when Numba does not say."""
+    from numba.core.registry import CPUDispatcher
+    try:        # an index that is missing, or stale for this source, loads as empty
+        return any(kernel._cache._cache_file._load_index()
+                   for kernel in globals().values() if isinstance(kernel, CPUDispatcher))
+    except Exception:                     # a Numba whose cache is laid out otherwise
+        return True

@@ -235,20 +235,39 @@ def images_per_block(system) -> int:
     return max(1, int(BLOCK_BYTES // system.memory_estimate()["work"]))
 
 
+#: Images with a value beyond this magnitude are scaled by a power of two before their
+#: range and mean are taken, which would otherwise overflow float64.
+HUGE = 2.0 ** 1000
+
+
 def _ranges(block):
-    """Per-image intensity range and mean, in float64."""
+    """Per-image intensity range and mean (in float64) after multiplying each image by
+    the power of two also returned: 1, except for images with values beyond
+    :data:`HUGE`, which are brought to at most 1 in magnitude (powers of two scale
+    exactly, so these images are measured like any other)."""
     lo = block.min(axis=(1, 2)).astype(np.float64)
     hi = block.max(axis=(1, 2)).astype(np.float64)
-    return hi - lo, block.mean(axis=(1, 2), dtype=np.float64)
+    peak = np.maximum(np.abs(lo), np.abs(hi))
+    scales = np.ones_like(peak)
+    huge = peak > HUGE
+    scales[huge] = np.exp2(-np.ceil(np.log2(peak[huge])))
+    with np.errstate(over="ignore"):          # huge images: recomputed below
+        means = block.mean(axis=(1, 2), dtype=np.float64)
+    for i in np.flatnonzero(huge):
+        means[i] = (block[i].astype(np.float64) * scales[i]).mean()
+    return hi * scales - lo * scales, means, scales
 
 
 #: Elements normalised at a time (a float64 temporary of 8 MiB, not one of the image).
 NORMALISE_CHUNK = 2 ** 20
 
 
-def normalise_into(out, images, means, divisors, flat):
-    """``out[i] = (images[i] - means[i]) / divisors[i]``, computed in float64 a chunk at
-    a time (whole images, or rows of one large image), and 0 for ``flat`` images."""
+def normalise_into(out, images, means, divisors, flat, scales=None):
+    """``out[i] = (images[i] * scales[i] - means[i]) / divisors[i]``, computed in float64
+    a chunk at a time (whole images, or rows of one large image), and 0 for ``flat``
+    images.  ``scales`` defaults to ones."""
+    if scales is None:
+        scales = np.ones(images.shape[0])
     count, rows, cols = images.shape
     per_image = max(1, NORMALISE_CHUNK // (rows * cols))
     row_step = rows if per_image > 1 else max(1, NORMALISE_CHUNK // cols)
@@ -257,6 +276,7 @@ def normalise_into(out, images, means, divisors, flat):
         for r0 in range(0, rows, row_step):
             r = slice(r0, r0 + row_step)
             part = images[i, r].astype(np.float64)
+            part *= scales[i, None, None]
             part -= means[i, None, None]
             part /= divisors[i, None, None]
             part[flat[i]] = 0.0
@@ -281,22 +301,25 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs,
     -------
     outputs : list of (B, M, N) ndarray
     divisors : (B,) float64 ndarray
-        What each image was divided by (1 for flat images).
+        What each image was divided by, in its own intensity units (1 for flat images).
     flat : (B,) bool ndarray
         Images of zero range: their maps are whatever flat input gives; the caller
         fixes them.
     """
     from ._stream import executor
     count = block.shape[0]
-    spans, means = _ranges(block)
+    spans, means, scales = _ranges(block)
     flat = spans == 0.0
     if min_contrast is None:
         beta = default
-        divisors = np.where(flat, 1.0, spans)
+        divisors = np.where(flat, 1.0, spans)          # in the scaled images' units
     else:
-        common = float(spans[~flat][0]) if (~flat).any() else 1.0
+        # One common range in intensity units (a range beyond float64 is taken as the
+        # largest float: min_contrast cannot be that large anyway).
+        common = float(min(spans[~flat][0] / scales[~flat][0], np.finfo(np.float64).max)) \
+            if (~flat).any() else 1.0
         beta = check_min_contrast(min_contrast, common)
-        divisors = np.full(count, common)
+        divisors = common * scales
     outputs = [np.empty(block.shape, block.dtype) for _ in range(n_outputs)]
     size = 1 if tiling is not None else min(count, images_per_block(system))
     starts = range(0, count, size)
@@ -308,7 +331,7 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs,
             n = min(size, count - start)
             window = slice(start, start + n)
             normalise_into(work[:n], block[window], means[window], divisors[window],
-                           flat[window])
+                           flat[window], scales[window])
             work[n:] = 0.0
             if tiling is None:
                 results = maps(system, work, beta, threads)
@@ -326,4 +349,5 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs,
                    for w in range(workers)]
         for future in futures:
             future.result()
-    return outputs, divisors, flat
+    with np.errstate(over="ignore"):                 # a range beyond float64: inf heights
+        return outputs, divisors / scales, flat

@@ -63,6 +63,22 @@ MNIST = _Dataset(
     })
 
 
+class DatasetNotFoundError(FileNotFoundError):
+    """A dataset's files are in none of the folders looked in (``folders``)."""
+
+    def __init__(self, name, folders, download_hint="pass download=True"):
+        self.name, self.folders = name, list(folders)
+        super().__init__(self.message(download_hint))
+
+    def message(self, download_hint):
+        """The explanation, ending with how to download (``download_hint``)."""
+        looked = "\n  ".join(str(f) for f in self.folders)
+        return (f"{self.name} not found; looked for train-images-idx3-ubyte(.gz) and the "
+                f"other three files in:\n  {looked}\nInstall Debian's package "
+                f"(apt-get install dataset-{self.name}) where there is one, put the files "
+                f"in one of these folders, or {download_hint}")
+
+
 def read_idx(path) -> np.ndarray:
     """Read an IDX file (gzipped or not) into an array of its declared type and shape."""
     path = Path(path)
@@ -179,12 +195,7 @@ def _load(dataset, path, download, mirror):
                   mirror or dataset.url, cache)
         files, folders = _locate(dataset, path)
     if files is None:
-        looked = "\n  ".join(str(f) for f in folders)
-        raise FileNotFoundError(
-            f"{dataset.name} not found; looked for train-images-idx3-ubyte(.gz) and the "
-            f"other three files in:\n  {looked}\nInstall Debian's package "
-            f"(apt-get install dataset-{dataset.name}) where there is one, put the files in "
-            "one of these folders, or pass download=True")
+        raise DatasetNotFoundError(dataset.name, folders)
     out = []
     for split in ("train", "test"):
         images = read_idx(files[_SPLITS[split][0]])

@@ -50,7 +50,11 @@ COEFFICIENTS = "coefficients"
 def _check_features(features):
     if isinstance(features, str):
         features = (features,)
-    features = tuple(features)
+    try:
+        features = tuple(features)
+    except TypeError:
+        raise TypeError(f"features must be {COEFFICIENTS!r} or a sequence of "
+                        f"{tuple(CHANNELS)}, got {features!r}") from None
     valid = tuple(CHANNELS) + (COEFFICIENTS,)
     unknown = [f for f in features if f not in valid]
     if unknown or not features:
@@ -82,8 +86,17 @@ def feature_names(features=("edges", "ridges")) -> tuple:
     return tuple(chain.from_iterable(CHANNELS[f] for f in features))
 
 
-def _as_batch(images):
-    """A (B, M, N) float array from an array or an iterable of same-shaped images."""
+def _as_batch(images, as_gray=False):
+    """A (B, M, N) float array from an array or an iterable of same-shaped images.
+
+    With ``as_gray``, a 4-D array is a stack of RGB(A) images, a 3-D array whose last
+    axis has 3 or 4 entries is one RGB(A) image, and each image of an iterable may be
+    grey or RGB(A)."""
+    if not isinstance(as_gray, (bool, np.bool_)):
+        raise TypeError(f"as_gray must be True or False, got {as_gray!r}")
+    if as_gray and isinstance(images, np.ndarray) and (
+            images.ndim == 4 or (images.ndim == 3 and images.shape[-1] in (3, 4))):
+        images = list(images) if images.ndim == 4 else [images]
     if isinstance(images, np.ndarray):
         if images.ndim == 2:
             return as_image(images)[None]
@@ -107,7 +120,7 @@ def _as_batch(images):
                         f"{type(images).__name__}") from None
     batch, shape = [], None
     for i, image in enumerate(iterator):
-        image = as_image(image, name=f"images[{i}]")
+        image = as_image(image, as_gray=as_gray, name=f"images[{i}]")
         if shape is None:
             shape = image.shape
         elif image.shape != shape:
@@ -122,7 +135,8 @@ def _as_batch(images):
 
 
 def extract(images, *, features=("edges", "ridges"), preset="default", mode="reflect",
-            kind="edge", batch_size=None, threads=None, out=None, **params) -> np.ndarray:
+            kind="edge", as_gray=False, batch_size=None, threads=None, out=None,
+            **params) -> np.ndarray:
     """Feature stacks of many images of one shape, for pipelines.
 
     Parameters
@@ -137,6 +151,10 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
         Border handling.
     kind : {"edge", "ridge", "blob"}
         For ``"coefficients"``: which system's filters (the measures choose their own).
+    as_gray : bool
+        Convert RGB(A) images to luminance instead of rejecting them: each image of an
+        iterable, every image of a (B, M, N, 3 or 4) array, or a single (M, N, 3 or 4)
+        array (which then counts as one image, not as a stack of three).
     batch_size : int, optional
         For ``"coefficients"``, images transformed together (default: the largest power
         of two whose coefficients fit in 4 MiB; what is left over runs in blocks of
@@ -182,10 +200,10 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
         raise ValueError(f"batch_size must be None or a positive integer, got {batch_size!r}")
     threads = resolve_threads(threads)
     if features == (COEFFICIENTS,):
-        return _coefficients(_as_batch(images), kind, preset, mode, batch_size, threads,
+        return _coefficients(_as_batch(images, as_gray), kind, preset, mode, batch_size, threads,
                              params, out)
     routed = _route(features, params)
-    batch = _as_batch(images)
+    batch = _as_batch(images, as_gray)
     count = batch.shape[0]
     out = _output(out, (count, len(feature_names(features))) + batch.shape[1:], np.float32)
     step = batch_size or MEASURE_BATCH

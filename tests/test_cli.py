@@ -131,7 +131,7 @@ def test_failed_inputs_are_named_and_others_still_written(step_png, tmp_path):
     iio.imwrite(tiny, np.zeros((2, 2), np.uint8))
     result = run("edges", broken, tmp_path / "missing.png", tiny, step_png)
     assert result.exit_code == 1
-    assert "broken.png: cannot read as an image" in result.output
+    assert "broken.png: is not an image file shearfeat can read" in result.output
     assert "missing.png: no such file" in result.output
     assert "tiny.png: image must be at least 3x3" in result.output
     assert "Traceback" not in result.output

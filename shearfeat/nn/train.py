@@ -131,7 +131,8 @@ class Classifier:
 
     def save(self, path):
         """Write the weights and a JSON configuration to one ``.npz`` file at ``path``
-        (exactly that name).  :meth:`load` reads it without unpickling anything."""
+        (exactly that name, or a binary file object).  :meth:`load` reads it without
+        unpickling anything."""
         if self.classes_.dtype.kind not in "iub" and self.classes_.dtype.kind != "U":
             raise TypeError("only integer or string labels can be saved, got "
                             f"{self.classes_.dtype}")
@@ -139,6 +140,10 @@ class Classifier:
                   "preprocess": asdict(self.preprocess), "history": self.history}
         arrays = {f"weight:{name}": tensor.detach().cpu().numpy()
                   for name, tensor in self.model.state_dict().items()}
+        if hasattr(path, "write"):
+            np.savez(path, config=np.array(json.dumps(config)), classes=self.classes_,
+                     **arrays)
+            return
         with open(path, "wb") as handle:
             np.savez(handle, config=np.array(json.dumps(config)), classes=self.classes_,
                      **arrays)
