@@ -175,12 +175,13 @@ def _announce_compilation(quiet):
 
 
 def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, thin,
-         overlay, compute, draw=None, extra_outputs=()):
+         overlay, compute, draw=None, extra_outputs=None):
     """Process every input; report failures on stderr and return how many failed.
 
     ``compute(image, path) -> fields`` gets the grey image; ``draw(grey, fields) -> RGB``
     makes the overlay (default: orientation as hue).  ``extra_outputs``: other files
-    the command writes at the end, checked with the others before any work.
+    the command writes at the end (path -> option that named it), checked with the
+    others before any work.
     """
     from shearfeat.io import read_image
 
@@ -201,13 +202,16 @@ def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, t
     suffix = ".overlay.png" if overlay else (".thin" if thin else "") + f".{fmt}"
     targets = [target_for(f, output, folder, measure, suffix) for f in files]
     pairs, existing = check_targets(files, targets, force=force, skip_existing=skip_existing)
+    extra_outputs = extra_outputs or {}
     written_targets = {t.resolve() for t in targets}
     for extra in extra_outputs:
         if extra.resolve() in written_targets or extra.resolve() in {f.resolve() for f in files}:
             raise click.UsageError(f"{extra} is also an input or an image output")
         if (extra.exists() or extra.is_symlink()) and not force:
             raise click.UsageError(f"{extra} exists; pass --force to overwrite it")
-    check_writable([t for _, t in pairs] + list(extra_outputs))
+    check_writable([t for _, t in pairs])
+    for extra, option in extra_outputs.items():
+        check_writable([extra], option)
     if not quiet and skipped_ours:
         click.echo(f"shearfeat {measure}: passed over {len(skipped_ours)} file(s) that "
                    f"shearfeat wrote, such as {skipped_ours[0]}", err=True)
@@ -388,7 +392,7 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
     publisher = Publisher(force)
     failed = _run(ctx, "blobs", images, output, fmt, force, skip_existing, quiet, jobs,
                   False, overlay, compute, draw=_draw_blobs,
-                  extra_outputs=(csv_path,) if csv_path else ())
+                  extra_outputs={csv_path: "--csv"} if csv_path else None)
     if csv_path is not None:
         import csv
         import io

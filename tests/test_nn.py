@@ -171,10 +171,10 @@ def test_save_load_round_trip(trained, tmp_path):
 def test_load_never_unpickles(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, config=np.array([{"format": "x"}], dtype=object))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="pickled objects, which shearfeat never loads"):
         Classifier.load(path)
     np.savez(tmp_path / "other.npz", a=np.zeros(3))
-    with pytest.raises(ValueError, match="not a saved shearfeat classifier"):
+    with pytest.raises(ValueError, match="not a shearfeat model file"):
         Classifier.load(tmp_path / "other.npz")
 
 

@@ -9,7 +9,11 @@ try:
     import torch  # noqa: F401
 except ImportError as exc:                       # pragma: no cover - exercised in a subprocess
     raise ImportError(
-        "shearfeat.nn needs PyTorch, which is not installed: pip install 'shearfeat[nn]'"
+        "shearfeat.nn needs PyTorch, which is not installed.  On a machine with an NVIDIA "
+        "GPU: pip install 'shearfeat[nn]' (plain pip brings the CUDA build).  On a CPU-only "
+        "machine, first the CPU build from PyTorch's own index (a few hundred MB instead "
+        "of several GB): pip install torch --index-url https://download.pytorch.org/whl/cpu"
+        " && pip install 'shearfeat[nn]'"
     ) from exc
 
 from .features import ShearletFeatures

@@ -61,10 +61,37 @@ def _as_images(X, name):
 
 
 def _labels(y, n, name="y"):
-    y = np.asarray(y)
+    """``y`` as a 1-D array of ``n`` integer, bool or string labels (of one kind)."""
+    if isinstance(y, (list, tuple)) and len({isinstance(v, str) for v in y}) > 1:
+        kinds = {type(v).__name__ for v in y}     # numpy would turn them all into text
+        raise ValueError(f"{name} mixes labels of the types {sorted(kinds)}; use integers "
+                         "or strings, of one kind")
+    try:
+        y = np.asarray(y)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a 1-D array of {n} labels ({exc})") from None
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"{name} must be a 1-D array of {n} labels, got shape {y.shape}")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all():
+            raise ValueError(f"{name} holds NaN or infinite labels")
+        if not (y == np.round(y)).all():
+            raise ValueError(f"{name} holds fractional labels; labels are classes: "
+                             "integers or strings")
+        y = y.astype(np.int64)
+    elif y.dtype.kind == "O":
+        kinds = {type(v).__name__ for v in y}
+        raise ValueError(f"{name} mixes labels of the types {sorted(kinds)}; use integers "
+                         "or strings, of one kind")
+    elif y.dtype.kind not in "iubU":
+        raise ValueError(f"{name} must hold integer or string labels, got {y.dtype}")
     return y
+
+
+def _batch_size(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def _device(device):
@@ -108,6 +135,7 @@ class Classifier:
         return self
 
     def _logits(self, X, batch_size):
+        batch_size = _batch_size(batch_size)
         x = self.preprocess(X)
         self.model.eval()
         out = []
@@ -150,23 +178,161 @@ class Classifier:
 
     @classmethod
     def load(cls, path, *, device="cpu") -> "Classifier":
-        """Read a classifier written by :meth:`save`."""
-        with np.load(path, allow_pickle=False) as data:
-            if "config" not in data.files:
-                raise ValueError(f"{path} is not a saved shearfeat classifier")
-            config = json.loads(str(data["config"]))
-            if config.get("format") != _FORMAT:
-                raise ValueError(f"{path} has format {config.get('format')!r}, expected "
-                                 f"{_FORMAT!r}")
-            state = {name[len("weight:"):]: torch.from_numpy(data[name])
-                     for name in data.files if name.startswith("weight:")}
-            classes = data["classes"]
+        """Read a classifier written by :meth:`save`.
+
+        Nothing is unpickled and nothing is trusted: the configuration must have the
+        keys, types and bounded sizes that :meth:`save` writes, every weight must be
+        present with the shape the configuration implies (checked on PyTorch's meta
+        device before any memory is taken), finite, and the labels must match the
+        outputs.  Anything else raises ``ValueError`` saying what is wrong.
+        """
+        config, classes, weights = _read_model_file(path)
         model = CoShNet.from_config(config["model"])
-        model.load_state_dict(state)
+        model.load_state_dict({name: torch.from_numpy(array)
+                               for name, array in weights.items()})
         p = config["preprocess"]
-        preprocess = Preprocess(p["scale"], p["mean"], p["std"], tuple(p["input_shape"]),
-                                tuple(p["shape"]))
+        preprocess = Preprocess(float(p["scale"]), float(p["mean"]), float(p["std"]),
+                                tuple(p["input_shape"]), tuple(p["shape"]))
         return cls(model, preprocess, classes, config.get("history", ()), _device(device))
+
+
+#: Bounds on what a model file may describe (far above the published models).
+MAX_SIDE, MAX_CLASSES, MAX_PARAMETERS = 1024, 100_000, 500_000_000
+_CONFIG_KEYS = {"format", "model", "preprocess", "history"}
+_MODEL_KEYS = {"n_classes", "shape", "channels", "hidden", "kernel_size", "preset",
+               "backend", "norm"}
+_PREPROCESS_KEYS = {"scale", "mean", "std", "input_shape", "shape"}
+
+
+def _int_list(value, name, low, high, length=None):
+    if not isinstance(value, list) or (length is not None and len(value) != length) \
+            or not all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+                       for v in value):
+        wanted = f"{length} " if length is not None else ""
+        raise ValueError(f"{name} must be a list of {wanted}integers from {low} to {high}, "
+                         f"got {value!r}")
+    return value
+
+
+def _check_config(config):
+    """Validate a model file's configuration (plain JSON values) without building
+    anything."""
+    if not isinstance(config, dict):
+        raise ValueError(f"its configuration is a {type(config).__name__}, not an object")
+    if config.get("format") != _FORMAT:
+        raise ValueError(f"its format is {config.get('format')!r}, expected {_FORMAT!r}")
+    unknown = set(config) - _CONFIG_KEYS
+    if unknown or not {"model", "preprocess"} <= set(config):
+        raise ValueError(f"its configuration has the keys {sorted(config)}, expected "
+                         f"{sorted(_CONFIG_KEYS)}")
+    model, pre = config["model"], config["preprocess"]
+    if not isinstance(model, dict) or set(model) != _MODEL_KEYS:
+        raise ValueError(f"its model configuration must have exactly the keys "
+                         f"{sorted(_MODEL_KEYS)}, got {model!r:.200}")
+    n = model["n_classes"]
+    if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= MAX_CLASSES:
+        raise ValueError(f"n_classes must be an integer from 2 to {MAX_CLASSES}, got {n!r}")
+    _int_list(model["shape"], "shape", 8, MAX_SIDE, 2)
+    _int_list(model["channels"], "channels", 1, 4096)
+    _int_list(model["hidden"], "hidden", 1, 65536)
+    if not 1 <= len(model["channels"]) <= 8 or len(model["hidden"]) > 8:
+        raise ValueError("a model has 1 to 8 convolutions and at most 8 hidden layers")
+    _int_list([model["kernel_size"]], "kernel_size", 1, 15, 1)
+    if model["preset"] not in ("small", "default", "coshrem"):
+        raise ValueError(f"preset must be 'small', 'default' or 'coshrem', got "
+                         f"{model['preset']!r}")
+    if model["backend"] not in (None, "real", "native") or not isinstance(model["norm"], bool):
+        raise ValueError(f"backend must be null, 'real' or 'native' and norm a boolean, got "
+                         f"{model['backend']!r} and {model['norm']!r}")
+    if not isinstance(pre, dict) or set(pre) != _PREPROCESS_KEYS:
+        raise ValueError(f"its preprocessing must have exactly the keys "
+                         f"{sorted(_PREPROCESS_KEYS)}, got {pre!r:.200}")
+    for name in ("scale", "mean", "std"):
+        value = pre[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise ValueError(f"preprocessing {name} must be a finite number, got {value!r}")
+    if not pre["scale"] > 0 or not pre["std"] > 0:
+        raise ValueError(f"preprocessing scale and std must be positive, got "
+                         f"{pre['scale']!r} and {pre['std']!r}")
+    _int_list(pre["shape"], "preprocessing shape", 8, MAX_SIDE, 2)
+    _int_list(pre["input_shape"], "preprocessing input_shape", 1, MAX_SIDE, 2)
+    if pre["shape"] != model["shape"] or any(
+            i > o for i, o in zip(pre["input_shape"], pre["shape"])):
+        raise ValueError(f"preprocessing pads {pre['input_shape']} to {pre['shape']}, but "
+                         f"the model takes {model['shape']}")
+    history = config.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+        raise ValueError("its history must be a list of objects")
+
+
+def _read_model_file(path):
+    """(config, classes, weights) of a model file, every part checked (see
+    :meth:`Classifier.load`); ValueError saying that and why it is not a model."""
+    import zipfile
+
+    def refuse(why):
+        return ValueError(f"{path} is not a shearfeat model file: {why}")
+
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        # numpy answers a file it does not recognise with advice about allow_pickle,
+        # which is not for a file from somewhere else; say what the file is not.
+        raise refuse(f"not a readable .npz archive ({type(exc).__name__})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise refuse("a single .npy array, not an .npz archive")
+    with archive as data:
+        try:
+            if "config" not in data.files:
+                raise refuse("it has no configuration")
+            config = json.loads(str(data["config"]))
+            _check_config(config)
+            if "classes" not in data.files:
+                raise refuse("it has no labels")
+            classes = data["classes"]
+            with torch.device("meta"):        # shapes only, no memory, no filters kept
+                expected = {name: (tuple(t.shape), t.is_complex(), t.is_floating_point())
+                            for name, t in
+                            CoShNet.from_config(config["model"]).state_dict().items()}
+            if sum(math.prod(s[0]) for s in expected.values()) > MAX_PARAMETERS:
+                raise refuse(f"its configuration implies more than {MAX_PARAMETERS:,} "
+                             "weights")
+            stored = {name[len("weight:"):] for name in data.files
+                      if name.startswith("weight:")}
+            if stored != set(expected):
+                missing, extra = sorted(set(expected) - stored), sorted(stored - set(expected))
+                raise refuse(f"its weights do not match its configuration (missing "
+                             f"{missing[:3]}, unexpected {extra[:3]})")
+            weights = {}
+            for name, (shape, is_complex, is_float) in expected.items():
+                array = data["weight:" + name]
+                kind = "c" if is_complex else "f" if is_float else "i"
+                if array.shape != shape or array.dtype.kind != kind:
+                    wanted = {"c": "complex", "f": "float", "i": "integer"}[kind]
+                    raise refuse(f"weight {name} is {array.dtype} {array.shape}, expected "
+                                 f"{wanted} of shape {shape}")
+                if not np.isfinite(array).all():
+                    raise refuse(f"weight {name} holds NaN or infinite values")
+                weights[name] = array
+        except ValueError as exc:
+            if str(exc).startswith(f"{path} is not"):
+                raise
+            if "pickle" in str(exc):
+                raise refuse("it holds pickled objects, which shearfeat never loads") \
+                    from None
+            raise refuse(str(exc)) from None
+        except (KeyError, OSError, EOFError, zipfile.BadZipFile, RuntimeError) as exc:
+            raise refuse(f"damaged ({type(exc).__name__}: {exc})") from None
+    n_classes = config["model"]["n_classes"]
+    if classes.ndim != 1 or classes.shape[0] != n_classes or classes.dtype.kind not in "iubU":
+        raise refuse(f"its labels are {classes.dtype} {classes.shape}, expected "
+                     f"{n_classes} integer or string labels")
+    if np.unique(classes).size != n_classes:
+        raise refuse("its labels repeat")
+    return config, classes, weights
 
 
 def _split_validation(validation, X, y, generator):
@@ -248,6 +414,8 @@ def fit(X, y, *, model="tiny", epochs=20, batch_size=128, lr=1e-3, schedule="cos
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     device = _device(device)
     torch.set_num_threads(resolve_threads(threads))
     generator = torch.Generator().manual_seed(int(seed))
