@@ -31,6 +31,48 @@ import pyfftw
 
 from . import _env
 
+def _provider() -> str | None:
+    """The version string of an FFTW loaded into the process's global symbol scope before
+    pyFFTW, or None.  Such a library takes pyFFTW's calls instead of the FFTW that pyFFTW
+    ships (the dynamic linker looks in the global scope first): Intel MKL's FFTW3
+    wrappers do, when ``mkl-service`` or ``mkl_fft`` was imported first."""
+    import ctypes
+    try:
+        scope = ctypes.CDLL(None)
+    except OSError:
+        return None
+    for name in ("fftwf_version", "fftw_version"):
+        try:
+            return (ctypes.c_char * 128).in_dll(scope, name).value.decode("ascii", "replace")
+        except ValueError:
+            continue
+    return None
+
+
+#: What answers pyFFTW's calls when it is not FFTW itself (see :func:`_provider`), else
+#: None.  Then planner flags have no effect, wisdom is neither loaded nor saved (the file
+#: is left as it is), and column-pruned transforms, which such wrappers may refuse, run
+#: as whole 2-D transforms.
+_version = _provider()
+FOREIGN_FFT = _version if _version is not None and not _version.startswith("fftw-") \
+    else None
+_warned = False
+
+
+def _warn_foreign():
+    global _warned
+    if FOREIGN_FFT is None or _warned:
+        return
+    _warned = True
+    import warnings
+    warnings.warn(
+        f"pyFFTW's calls go to {FOREIGN_FFT!r}, which was loaded into this process before "
+        "pyFFTW (by mkl-service or mkl_fft, for example), not to FFTW: shearfeat works, "
+        "but keeps no FFTW wisdom (its file is left untouched) and runs every transform "
+        "whole; import shearfeat before those packages to use FFTW", RuntimeWarning,
+        stacklevel=4)
+
+
 _CACHE_SIZE = 16
 #: Column plans a :class:`Plans` object keeps (one per pruned group of spectra).
 _COLUMN_PLANS = 32
@@ -76,7 +118,7 @@ def _load_wisdom():
     global _wisdom_loaded
     _wisdom_loaded = True
     path = wisdom_path()
-    if path is None or not path.is_file():
+    if path is None or not path.is_file() or FOREIGN_FFT is not None:
         return
     try:
         pyfftw.import_wisdom(decode_wisdom(path.read_bytes()))
@@ -86,13 +128,16 @@ def _load_wisdom():
 
 def _save_wisdom():
     path = wisdom_path()
-    if path is None:
+    if path is None or FOREIGN_FFT is not None:
         return
+    wisdom = pyfftw.export_wisdom()
+    if not any(w.startswith(b"(fftw-") for w in wisdom):
+        return                    # nothing FFTW learnt (or not FFTW): keep the file as it is
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".fftw-wisdom.")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(encode_wisdom(pyfftw.export_wisdom()))
+            handle.write(encode_wisdom(wisdom))
         os.replace(tmp, path)
     except OSError:
         pass
@@ -154,6 +199,7 @@ class Plans:
         flags = (effort, "FFTW_DESTROY_INPUT")
         self._flags, self._threads = flags, threads
         self._rows = None                     # built on first pruned inverse
+        self._pruning_refused = FOREIGN_FFT is not None
         self._columns = OrderedDict()
         self.image = pyfftw.empty_aligned((self.images,) + self.shape, self.dtype)
         self.spectrum = pyfftw.empty_aligned((self.images,) + self.shape, self.dtype)
@@ -177,13 +223,21 @@ class Plans:
         scales, nonzero on a tenth of the columns, this takes a third of the time of the
         2-D transform; it agrees with it to rounding.  The products' other columns must
         be zero."""
+        if self._pruning_refused:
+            return self.inverse()
         plans = self._columns.get(columns)
         if plans is None:
             kept = self.products.copy()       # measuring plans overwrites their arrays
-            plans = [self._plan(self.products[:, :, start:stop], self.products[:, :, start:stop],
-                                axes=(1,)) for start, stop in columns if stop > start]
-            if self._rows is None:
-                self._rows = self._plan(self.products, self.coefficients, axes=(2,))
+            try:
+                plans = [self._plan(self.products[:, :, start:stop],
+                                    self.products[:, :, start:stop], axes=(1,))
+                         for start, stop in columns if stop > start]
+                if self._rows is None:
+                    self._rows = self._plan(self.products, self.coefficients, axes=(2,))
+            except RuntimeError:             # a NULL plan: not FFTW, or FFTW says no
+                self._pruning_refused = True
+                self.products[...] = kept
+                return self.inverse()
             self.products[...] = kept
             self._columns[columns] = plans
             while len(self._columns) > _COLUMN_PLANS:
@@ -239,6 +293,7 @@ def get_plans(shape, batch, dtype, threads, effort=None, images=1) -> Plans:
             return plans
     with _lock:
         if not _wisdom_loaded:
+            _warn_foreign()
             _load_wisdom()
     plans = Plans(shape, batch, dtype, threads, effort, images)   # planning outside the lock
     with _lock:
