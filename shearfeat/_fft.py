@@ -114,6 +114,14 @@ def decode_wisdom(data: bytes) -> tuple:
     return tuple(parts)
 
 
+def is_fftw_wisdom(wisdom) -> bool:
+    """Whether exported wisdom (double, single, long double) is FFTW's own in the two
+    precisions shearfeat plans in.  MKL's wrappers export nothing there (measured:
+    ``(b"", b"", b"(fftw-3.3.5 fftwl_wisdom ...")``, the long double part being the
+    FFTW that pyFFTW ships, which MKL does not replace)."""
+    return all(part.startswith(b"(fftw-") for part in wisdom[:2])
+
+
 def _load_wisdom():
     global _wisdom_loaded
     _wisdom_loaded = True
@@ -131,8 +139,8 @@ def _save_wisdom():
     if path is None or FOREIGN_FFT is not None:
         return
     wisdom = pyfftw.export_wisdom()
-    if not any(w.startswith(b"(fftw-") for w in wisdom):
-        return                    # nothing FFTW learnt (or not FFTW): keep the file as it is
+    if not is_fftw_wisdom(wisdom):
+        return                    # not FFTW's: keep the file as it is
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".fftw-wisdom.")

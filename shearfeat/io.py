@@ -66,7 +66,14 @@ def read_image(path) -> np.ndarray:
     return _read_pillow(path, head)
 
 
+_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF",
+               b"BM": "BMP"}
+
+
 def _describe(head):
+    for signature, name in _SIGNATURES.items():
+        if head.startswith(signature):
+            return f"it starts like a {name} file, so it is damaged or truncated"
     if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
         return f"it starts with the text {head.decode('ascii')!r}"
     return f"it starts with the bytes {head[:8].hex(' ')}"

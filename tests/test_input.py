@@ -66,3 +66,60 @@ def test_bad_system_arguments():
         sf.ShearletSystem((8, 8), shear_level=1)
     with pytest.raises(ValueError, match="wavelet_width"):
         sf.ShearletSystem((8, 8), wavelet_width=-3)
+
+
+def test_as_gray_must_be_a_bool():
+    with pytest.raises(TypeError, match="as_gray must be True or False, got 'no'"):
+        sf.edges(np.zeros((8, 8, 3)), as_gray="no")
+    with pytest.raises(TypeError, match="as_gray must be True or False"):
+        sf.extract(np.zeros((2, 8, 8)), as_gray=1)
+
+
+@pytest.mark.parametrize("dtype,want", [(np.uint8, np.float32), (np.uint16, np.float32),
+                                        (np.float32, np.float32), (np.float64, np.float64)])
+def test_colour_images_keep_the_dtype_promise(dtype, want):
+    rgb = (np.random.default_rng(0).random((32, 32, 3)) * 200).astype(dtype)
+    assert sf.edges(rgb, as_gray=True).measure.dtype == want
+    stack = sf.extract([rgb, rgb[..., 0]], as_gray=True, features="coefficients",
+                       preset="small")
+    assert stack.dtype == (np.complex128 if want == np.float64 else np.complex64)
+
+
+def test_masked_arrays():
+    data = np.zeros((32, 32))
+    data[:, 16:] = 1
+    clean = np.ma.masked_array(data, mask=np.zeros_like(data, bool))
+    np.testing.assert_array_equal(sf.edges(clean).measure, sf.edges(data).measure)
+    holes = np.ma.masked_array(data, mask=data > 2)
+    holes.mask[3, 4] = True
+    with pytest.raises(ValueError, match=r"1 masked pixel.*filled"):
+        sf.edges(holes)
+
+
+def test_nan_advice_does_not_suggest_masking():
+    with pytest.raises(ValueError, match="replace them first") as info:
+        sf.edges(np.full((8, 8), np.nan))
+    assert "mask" not in str(info.value)
+
+
+@pytest.mark.parametrize("big", [1e307, 1.7e308])
+def test_huge_float64_images_have_their_edges(big):
+    image = np.zeros((48, 48))
+    image[:, 24:] = 1.0
+    with np.errstate(all="raise"):                      # no overflow on the way
+        huge = sf.edges(image * big)
+        ridge = sf.ridges(image * big, polarity="both")
+    np.testing.assert_allclose(huge.measure, sf.edges(image).measure, atol=1e-12)
+    assert np.isfinite(ridge.height).all()
+    # an absolute min_contrast in the huge units, too (a variant)
+    np.testing.assert_allclose(sf.edges(image * 1e307, min_contrast=1e306).measure,
+                               sf.edges(image, min_contrast=0.1).measure, atol=1e-12)
+
+
+def test_extract_validates_features_and_takes_as_gray():
+    with pytest.raises(TypeError, match="features must be 'coefficients' or a sequence"):
+        sf.extract(np.zeros((2, 8, 8)), features=None)
+    rgb = np.zeros((3, 16, 16, 3), np.uint8)
+    rgb[:, :, 8:] = 255
+    stack = sf.extract(rgb, as_gray=True, features=("edges",))
+    np.testing.assert_allclose(stack[:, 0], sf.extract(rgb[..., 0], features=("edges",))[:, 0])

@@ -105,3 +105,29 @@ def test_blob_results_are_refused():
     result = sf.blobs(np.zeros((16, 16), np.float32))
     with pytest.raises(TypeError, match="EdgeResult or RidgeResult"):
         sf.thin(result)
+
+
+def test_results_check_their_fields_so_thin_never_reads_out_of_bounds():
+    rng = np.random.default_rng(0)
+    measure = rng.random((3000, 3000)).astype("f4")
+    with pytest.raises(ValueError, match=r"orientation has shape \(1, 3000\)"):
+        sf.EdgeResult(measure, np.zeros((1, 3000), "f4"))     # was a segfault in thin
+    with pytest.raises(ValueError, match="must be 2-D"):
+        sf.EdgeResult(np.zeros(10, "f4"), np.zeros(10, "f4"))
+    with pytest.raises(TypeError, match="float32 or float64, got float16"):
+        sf.EdgeResult(np.zeros((8, 8), "f2"), np.zeros((8, 8), "f2"))
+    with pytest.raises(TypeError, match="one dtype"):         # a variant: mixed types
+        sf.RidgeResult(*(np.zeros((8, 8), t) for t in ("f4", "f8", "f4", "f4")))
+    with pytest.raises(ValueError, match="width has shape"):
+        sf.RidgeResult(*(np.zeros(s, "f4") for s in ((8, 8), (8, 8), (8, 9), (8, 8))))
+    with pytest.raises(ValueError, match="diameter must be 2-D"):
+        sf.BlobResult(np.zeros((8, 8), "f4"), object(), np.zeros((8, 8), "f4"))
+
+
+def test_a_result_built_by_hand_thins_like_the_measure():
+    image = np.zeros((48, 48), np.float32)
+    image[:, 24:] = 1
+    e = sf.edges(image)
+    rebuilt = sf.EdgeResult(e.measure.tolist(), e.orientation.tolist())   # lists: converted
+    assert rebuilt.measure.dtype == np.float64
+    np.testing.assert_array_equal(sf.thin(rebuilt), sf.thin(e))

@@ -99,3 +99,47 @@ def test_normalise_into_works_in_chunks(monkeypatch, chunk):
     want = ((images - means[:, None, None]) / divisors[:, None, None]).astype(np.float32)
     want[2] = 0.0
     np.testing.assert_array_equal(out, want)
+
+
+def test_tiling_weighs_the_work_it_adds(monkeypatch):
+    from shearfeat._params import resolve_params
+    from shearfeat._system import measure_radius
+    monkeypatch.delenv("SHEARFEAT_TILE_SIZE", raising=False)
+    monkeypatch.delenv("SHEARFEAT_MEMORY_LIMIT", raising=False)
+
+    def tiles(kind, shape):
+        p = resolve_params(shape, kind)
+        return _tiles.memory_plan(shape, kind, p, np.float32, 2 * measure_radius(p, kind))
+
+    # 872 x 1000 blobs need ~6 % more than the limit whole; tiles would transform 3.3x
+    # the pixels (4.8 s instead of 0.76 s): not tiled.
+    assert tiles("blob", (872, 1000)) is None
+    assert tiles("edge", (1024, 1024)) is None
+    # a large image is tiled, in windows that fit the limit and cover it, and the
+    # windows need not be square: fewer pixels than the square plan of the same limit
+    for kind, shape in [("edge", (4096, 4096)), ("ridge", (1024, 1024)),
+                        ("ridge", (3000, 1000))]:
+        p = resolve_params(shape, kind)
+        margin = 2 * measure_radius(p, kind)
+        plan = tiles(kind, shape)
+        assert plan is not None
+        (win_r, starts_r, core_r), (win_c, starts_c, core_c) = plan
+        per_pixel = _tiles._bytes_per_pixel(kind, p, "<f4")
+        assert win_r * win_c * per_pixel <= _tiles.memory_limit()
+        assert starts_r[-1] + core_r >= shape[0] and starts_c[-1] + core_c >= shape[1]
+        square = _tiles.plan(shape, margin, _tiles.tile_size(kind, p, np.float32))
+        work = win_r * len(starts_r) * win_c * len(starts_c)
+        assert work <= square[0][0] * len(square[0][1]) * square[1][0] * len(square[1][1])
+
+
+def test_rectangular_windows_give_the_whole_image_result(monkeypatch):
+    image, _ = step(30, n=360, offset=0.25)
+    whole = sf.edges(image)
+    # a limit that makes rectangular windows the cheapest plan
+    monkeypatch.setattr(_tiles, "memory_plan", lambda shape, kind, resolved, dtype, margin:
+                        _tiles.cheapest_plan(tuple(shape), margin, 420 * 300)[0])
+    system, tiling = _tiles.prepare(image.shape, "edge", preset="default", mode="reflect",
+                                    dtype=np.float32, params={})
+    assert tiling is not None and system.shape[0] != system.shape[1]
+    tiled = sf.edges(image)
+    np.testing.assert_allclose(tiled.measure, whole.measure, atol=2e-3)
