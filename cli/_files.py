@@ -113,6 +113,9 @@ def choose_format(output, folder, fmt, overlay, option="--format"):
     if overlay:
         if fmt not in (None, "png"):
             raise click.UsageError("--overlay writes PNG images; leave out --format")
+        if output is not None and not folder and output.suffix.lower() != ".png":
+            raise click.UsageError(f"-o {output}: --overlay writes PNG images; name the "
+                                   "output NAME.png")
         fmt = "png"
     if output is None or folder:
         return fmt or "png"
@@ -196,6 +199,16 @@ def make_folder(path):
 
 
 # -- writing -----------------------------------------------------------------------------
+def _why(exc, folder):
+    """What went wrong writing into ``folder``, in words (a full disk is often reported as
+    a short write, not as ENOSPC)."""
+    try:
+        full = exc.errno == errno.ENOSPC or os.statvfs(folder).f_bavail == 0
+    except OSError:
+        full = False
+    return "no space left on the device" if full else (exc.strerror or str(exc))
+
+
 class Publisher:
     """Writes files whole: into a temporary file beside the target (through a handle
     opened before :meth:`stop` can delete it, so nothing re-creates it by name), then
@@ -227,7 +240,8 @@ class Publisher:
                 handle = open(tmp, "wb")      # by name (writers want one), same file
                 os.close(fd)
             except OSError as exc:
-                raise OSError(f"cannot write {target}: {exc.strerror or exc}") from None
+                raise OSError(f"cannot write {target}: {_why(exc, target.parent)}") \
+                    from None
             self._temps.add(tmp)
         try:
             try:
@@ -235,7 +249,8 @@ class Publisher:
                     write(handle)
                 os.chmod(tmp, self._mode(target))
             except OSError as exc:
-                raise OSError(f"cannot write {target}: {exc.strerror or exc}") from None
+                raise OSError(f"cannot write {target}: {_why(exc, target.parent)}") \
+                    from None
             with self._lock:
                 if self._stopped:
                     raise Interrupted(self.written, 0)

@@ -336,3 +336,242 @@ def test_demo_writes_every_measure(tmp_path):
                      "camera.edges.png", "camera.png", "camera.ridges.overlay.png",
                      "camera.ridges.png"]
     assert iio.imread(tmp_path / "demo" / "camera.blobs.overlay.png").shape == (512, 512, 3)
+
+
+# -- reliability: what a hostile newcomer tried ------------------------------------------
+def _camera_folder(folder, count, size=384):
+    from skimage import data, transform
+    folder.mkdir()
+    base = transform.resize(data.camera(), (size, size), preserve_range=True)
+    for i in range(count):
+        iio.imwrite(folder / f"img{i:02d}.png", np.roll(base, 17 * i, axis=1).astype(np.uint8))
+    return folder
+
+
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_ctrl_c_stops_a_folder_run_at_once(tmp_path):
+    import signal
+    folder = _camera_folder(tmp_path / "photos", 10)
+    process = subprocess.Popen([sys.executable, "-m", "shearfeat_cli.main", "ridges",
+                                str(folder), "--jobs", "2"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(folder.glob("*.ridges.png")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    elapsed = time.monotonic() - sent
+    assert process.returncode == 130, err
+    assert elapsed < 5, elapsed                     # not after computing the queue
+    written = sorted(folder.glob("*.ridges.png"))
+    assert 1 <= len(written) < 10
+    assert f"interrupted: {len(written)} of 10 output(s) written" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    for path in written:                            # every file kept is whole
+        assert iio.imread(path).shape == (384, 384)
+    assert _leftovers(folder) == []
+
+
+def test_ctrl_c_during_extract_leaves_nothing(tmp_path):
+    import signal
+    folder = _camera_folder(tmp_path / "photos", 6, size=512)
+    out = tmp_path / "f.npz"
+    process = subprocess.Popen([sys.executable, "-m", "shearfeat_cli.main", "extract",
+                                str(folder), "-o", str(out), "--features",
+                                "edges,ridges,blobs"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_two_processes_writing_one_output(tmp_path):
+    _camera_folder(tmp_path / "in", 1, size=512)
+    source, target = tmp_path / "in" / "img00.png", tmp_path / "out.png"
+    command = [sys.executable, "-m", "shearfeat_cli.main", "ridges", str(source), "-o",
+               str(target), "-q"]
+    runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(r.wait(timeout=120), r.stderr.read()) for r in runs]
+    codes = sorted(code for code, _ in results)
+    assert codes[0] == 0 and codes[1] in (1, 2), results     # one wins, one is refused
+    loser = next(err for code, err in results if code)
+    assert "appeared while it was being computed" in loser or "exists" in loser
+    assert iio.imread(target).shape == (512, 512) and _leftovers(tmp_path) == []
+
+
+def test_the_final_move_never_replaces_a_file_that_appeared(tmp_path):
+    from shearfeat_cli._files import Publisher
+    target = tmp_path / "x.edges.png"
+
+    def racing(handle):
+        handle.write(b"ours")
+        target.write_bytes(b"theirs")           # another process, meanwhile
+    with pytest.raises(FileExistsError, match="appeared while it was being computed"):
+        Publisher(force=False).write(target, racing)
+    assert target.read_bytes() == b"theirs" and _leftovers(tmp_path) == []
+    Publisher(force=True).write(target, lambda handle: handle.write(b"ours"))
+    assert target.read_bytes() == b"ours"
+
+
+def test_two_inputs_with_one_output_are_refused_before_any_work(tmp_path, step_png):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    shutil.copy(step_png, tmp_path / "a" / "x.png")
+    shutil.copy(step_png, tmp_path / "b" / "x.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run("edges", tmp_path / "a" / "x.png", tmp_path / "b" / "x.png", "-o", out)
+    assert result.exit_code == 2 and "would both be written to" in result.output
+    shutil.copy(step_png, tmp_path / "a" / "text.png")            # a variant: suffixes
+    iio.imwrite(tmp_path / "a" / "text.jpg", iio.imread(step_png))
+    result = run("edges", tmp_path / "a", "-o", out)
+    assert result.exit_code == 2 and "text.edges.png" in result.output
+    assert list(out.iterdir()) == []
+    result = run("edges", step_png, "-o", step_png, "--force")    # its own input
+    assert result.exit_code == 2 and "is an input" in result.output
+
+
+def test_skip_existing_resumes_a_run(tmp_path, step_png):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(step_png, folder / f"s{i}.png")
+    assert run("edges", folder, "-q").exit_code == 0
+    (folder / "s1.edges.png").unlink()
+    before = (folder / "s0.edges.png").stat().st_mtime_ns
+    result = run("edges", folder, "--skip-existing")
+    assert result.exit_code == 0, result.output
+    assert "2 input(s) left, their outputs exist" in result.output
+    assert "wrote" in result.output and (folder / "s1.edges.png").exists()
+    assert (folder / "s0.edges.png").stat().st_mtime_ns == before
+    assert run("edges", folder, "--force", "--skip-existing").exit_code == 2
+
+
+def test_outputs_follow_the_umask(tmp_path, step_png):
+    exe = shutil.which("shearfeat")
+    if exe is None:
+        pytest.skip("the shearfeat executable is not installed")
+    script = (f"umask 027 && {exe} edges {step_png} -o {tmp_path}/a.png -q && "
+              f"chmod 604 {tmp_path}/a.png && {exe} edges {step_png} -o {tmp_path}/a.png "
+              f"-q --force && umask 022 && {exe} edges {step_png} -o {tmp_path}/b.tif -q")
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a.png").stat().st_mode & 0o777 == 0o604    # --force keeps the mode
+    assert (tmp_path / "b.tif").stat().st_mode & 0o777 == 0o644
+    done = subprocess.run(["bash", "-c", f"umask 027 && {exe} edges {step_png} -o "
+                           f"{tmp_path}/c.png -q"], capture_output=True, text=True)
+    assert (tmp_path / "c.png").stat().st_mode & 0o777 == 0o640
+
+
+def test_output_names_never_lie(tmp_path, step_png):
+    result = run("edges", step_png, "-o", tmp_path / "out.jpg")
+    assert result.exit_code == 2 and "name the output with one of these suffixes" in result.output
+    result = run("edges", step_png, "-o", tmp_path / "out.png", "--format", "tiff")
+    assert result.exit_code == 2 and "names a png file but --format is tiff" in result.output
+    assert run("edges", step_png, "-o", tmp_path / "out.tif", "-q").exit_code == 0
+    assert (tmp_path / "out.tif").read_bytes()[:4] == b"II*\x00"       # TIFF, as named
+    assert iio.imread(tmp_path / "out.tif").dtype == np.float32
+    assert run("edges", step_png, "-o", tmp_path / "out.npz", "-q").exit_code == 0
+    assert "measure" in np.load(tmp_path / "out.npz").files
+    result = run("edges", step_png, "-o", f"{tmp_path / 'newdir'}/", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "newdir" / "step.edges.png").is_file()        # a folder, created
+    result = run("edges", step_png, "--overlay", "-o", tmp_path / "o.tif")
+    assert result.exit_code == 2 and "--overlay writes PNG" in result.output
+
+
+def test_files_named_like_outputs_are_read_unless_shearfeat_wrote_them(tmp_path, step_png):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(step_png, folder / "river.edges.png")         # a user's own photo
+    result = run("edges", folder)
+    assert result.exit_code == 0, result.output
+    ours = folder / "river.edges.edges.png"
+    assert ours.is_file()
+    (folder / "river.edges.png").unlink()
+    result = run("ridges", folder)                             # only our output is left
+    assert result.exit_code == 2
+    assert "has only outputs of shearfeat" in result.output and "river.edges.edges.png" in result.output
+    shutil.copy(step_png, folder / "new.png")
+    result = run("ridges", folder)
+    assert result.exit_code == 0 and "passed over 1 file(s) that shearfeat wrote" in result.output
+
+
+def test_messages_say_what_is_wrong(tmp_path, step_png):
+    (tmp_path / "zero.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("hello")
+    result = run("edges", tmp_path / "zero.png", tmp_path / "text.png", "-q")
+    assert result.exit_code == 1
+    assert "zero.png: is empty (0 bytes)" in result.output
+    assert "text.png: is not an image file" in result.output and "pip" not in result.output
+    result = run("edges", step_png, "--min-contrast", -5)
+    assert result.exit_code == 2 and "--min-contrast" in result.output
+    result = CliRunner(env={"SHEARFEAT_NUM_THREADS": "abc"}).invoke(
+        cli, ["extract", str(step_png), "-o", str(tmp_path / "f.npz")])
+    assert result.exit_code == 2 and "SHEARFEAT_NUM_THREADS must be a number, got 'abc'" \
+        in result.output and "--features" not in result.output
+    result = CliRunner(env={"SHEARFEAT_MEMORY_LIMIT": "1e20"}).invoke(cli, ["edges", str(step_png)])
+    assert result.exit_code == 2 and "SHEARFEAT_MEMORY_LIMIT" in result.output
+    assert "blobs" in run("extract", "--help").output
+
+
+def test_bad_output_paths_fail_before_any_work(tmp_path, step_png, spots_png):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    result = run("extract", step_png, "-o", afile / "f.npz")
+    assert result.exit_code == 2 and "afile is a file, not a folder" in result.output
+    result = run("extract", step_png, "-o", tmp_path / "f.zip")
+    assert result.exit_code == 2 and ".npz" in result.output
+    result = run("blobs", spots_png, "-o", tmp_path / "b.png", "--csv", afile / "b.csv")
+    assert result.exit_code == 2 and "--csv: " in result.output
+    assert "afile is a file, not a folder" in result.output
+    assert not (tmp_path / "b.png").exists()
+    result = run("edges", step_png, "-o", tmp_path / "missing" / "e.png")
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_a_full_disk_is_one_line_per_file(tmp_path, step_png):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        (disk / "filler").write_bytes(b"\0" * 60 * 1024)
+        result = run("edges", step_png, "-o", disk / "e.tif")
+        assert result.exit_code == 1 and "cannot write" in result.output
+        assert "no space left" in result.output.lower() and "Traceback" not in result.output
+        result = run("extract", step_png, "-o", disk / "f.npz")
+        assert result.exit_code == 1 and "cannot write" in result.output
+        assert _leftovers(disk) == [] and sorted(p.name for p in disk.iterdir()) == ["filler"]
+    finally:
+        subprocess.run(["umount", str(disk)])
+
+
+def test_nn_evaluate_on_broken_model_files(tmp_path):
+    pytest.importorskip("torch")
+    from test_datasets import write_set
+    from test_nn import _model_variants
+    write_set(tmp_path / "data", n_train=40, n_test=12)
+    model = tmp_path / "m.npz"
+    assert run("nn", "train", "--dataset", "mnist", "--data", tmp_path / "data", "-o",
+               model, "--epochs", 1, "-q").exit_code == 0
+    for name, (broken, _) in _model_variants(model).items():
+        result = run("nn", "evaluate", broken, "--dataset", "mnist", "--data", tmp_path / "data")
+        assert result.exit_code == 1, (name, result.output)
+        assert f"{broken}: " in result.output and "is not a shearfeat model file" in result.output
+        assert "Traceback" not in result.output and "Aborted" not in result.output
+        assert result.output.count("\n") == 1, (name, result.output)
+    result = run("nn", "train", "--dataset", "mnist", "--data", tmp_path / "none", "-o",
+                 tmp_path / "n.npz", "--epochs", 1)
+    assert result.exit_code == 1 and "pass --download" in result.output
+    assert "download=True" not in result.output

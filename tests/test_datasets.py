@@ -74,6 +74,9 @@ def test_environment_folder(tmp_path, monkeypatch, no_system_data):
     (b"\x00\x00\x08\x03\x00\x00", "truncated"),
     (b"PK\x03\x04 not an idx", "bad magic"),
     (bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + b"\x01" * 3, "declares"),
+    # dimensions whose product overflows 64 bits used to pass the size check
+    (bytes([0, 0, 8, 3]) + (2 ** 32 - 1).to_bytes(4, "big") * 3 + b"\x01" * 16, "declares"),
+    (bytes([0, 0, 8, 2]) + (2 ** 32 - 1).to_bytes(4, "big") * 2, "declares"),
 ])
 def test_bad_idx_files(tmp_path, content, message):
     (tmp_path / "bad").write_bytes(content)

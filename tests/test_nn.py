@@ -242,3 +242,94 @@ def test_import_shearfeat_does_not_import_torch():
                           "print('torch' in sys.modules)"], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "False"
+
+
+def _model_variants(path):
+    """Broken copies of the model file at ``path``: name -> (new path, expected message)."""
+    import json
+    data = dict(np.load(path))
+    config = json.loads(str(data["config"]))
+    weight = next(k for k in data if k.startswith("weight:"))
+    out = {}
+
+    def variant(name, message, **change):
+        copy = dict(data)
+        copy.update(change)
+        target = path.with_name(f"{name}.npz")
+        np.savez(target, **copy)
+        out[name] = (target, message)
+
+    def configured(edit):
+        c = json.loads(json.dumps(config))
+        edit(c)
+        return np.array(json.dumps(c))
+
+    variant("nan_weights", "holds NaN or infinite", **{weight: data[weight] * np.nan})
+    variant("nan_std", "std must be a finite number",
+            config=configured(lambda c: c["preprocess"].update(std=float("nan"))))
+    variant("zero_std", "must be positive",
+            config=configured(lambda c: c["preprocess"].update(std=0.0)))
+    variant("short_classes", r"labels are int64 \(1,\), expected \d+ integer or string",
+            classes=np.array([0]))
+    variant("repeated_classes", "labels repeat", classes=np.zeros_like(data["classes"]))
+    variant("list_config", "is a list, not an object", config=np.array("[1, 2]"))
+    variant("extra_key", "has the keys", config=configured(lambda c: c.update(extra=1)))
+    variant("wrong_weights", "expected complex of shape",
+            **{weight: np.zeros((3, 3), data[weight].dtype)})
+    variant("huge", "implies more than",
+            config=configured(lambda c: c["model"].update(channels=[4096], hidden=[65536])))
+    variant("huge_shape", "shape must be a list of 2 integers",
+            config=configured(lambda c: c["model"].update(shape=[10 ** 6, 10 ** 6])))
+    raw = path.read_bytes()
+    for name, content, message in [
+            ("truncated", raw[: len(raw) // 2], "not a readable .npz"),
+            ("bitflip", raw[: len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 0xFF])
+             + raw[len(raw) // 2 + 1:], "damaged|not a readable"),
+            ("empty", b"", "not a readable .npz"),
+            ("text", b"hello, this is text\n", "not a readable .npz")]:
+        target = path.with_name(f"{name}.npz")
+        target.write_bytes(content)
+        out[name] = (target, message)
+    return out
+
+
+def test_model_files_are_checked_in_full(trained, tmp_path):
+    path = tmp_path / "good.npz"
+    trained.save(path)
+    for name, (broken, message) in _model_variants(path).items():
+        with pytest.raises(ValueError, match=message) as info:
+            Classifier.load(broken)
+        assert "is not a shearfeat model file" in str(info.value), name
+        assert "allow_pickle" not in str(info.value), name
+    np.save(tmp_path / "array.npy", np.zeros(3))
+    with pytest.raises(ValueError, match="a single .npy array"):
+        Classifier.load(tmp_path / "array.npy")
+
+
+def test_labels_seed_and_batch_size_are_checked(trained):
+    X, y = shapes(20, 3)
+    with pytest.raises(ValueError, match=r"mixes labels of the types \['int', 'str'\]"):
+        fit(X, [1, "x"] * 10, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="mixes labels"):
+        fit(X, np.array([1, "x"] * 10, dtype=object), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="NaN or infinite labels"):
+        fit(X, np.where(np.arange(20) == 3, np.nan, np.arange(20) % 2), epochs=1,
+            progress=False)
+    with pytest.raises(ValueError, match="fractional labels"):
+        fit(X, np.arange(20) * 0.5, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer, got 'x'"):
+        fit(X, y, seed="x")
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+            trained.predict(X, batch_size=bad)
+    clf = fit(X, (np.arange(20) % 2).astype(float), epochs=1, progress=False)
+    assert clf.classes_.dtype.kind == "i"          # whole floats are integer labels
+
+
+def test_missing_torch_says_how_to_get_the_right_build():
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "try:\n    import shearfeat.nn\nexcept ImportError as e:\n    print(e)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "download.pytorch.org/whl/cpu" in done.stdout      # CPU-only machines
+    assert "plain pip brings the CUDA build" in done.stdout   # GPU machines
