@@ -1,7 +1,8 @@
 """The ``shearfeat`` command: options in, one API call, files out.
 
-Heavy imports (NumPy, Numba, pyFFTW, imageio) happen inside the commands so that
-``shearfeat --help`` stays instant.
+Heavy imports (NumPy, Numba, pyFFTW, Pillow) happen inside the commands so that
+``shearfeat --help`` stays instant.  Where files go and how they are written lives in
+``_files``; reading and writing images in :mod:`shearfeat.io`.
 """
 
 from __future__ import annotations
