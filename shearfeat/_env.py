@@ -10,7 +10,7 @@ physical memory, a thread count in the thousands.
 variable                  meaning                                      allowed
 ========================  ===========================================  ===============
 SHEARFEAT_NUM_THREADS     threads of a call that does not say          1 - 1024
-SHEARFEAT_MEMORY_LIMIT    bytes a measure call may use untiled         1 MiB - physical memory
+SHEARFEAT_MEMORY_LIMIT    bytes a measure call may use untiled         1 MiB - physical memory (default: 1/8 of it, 1.5-16 GiB)
 SHEARFEAT_TILE_SIZE       transform side of a tile (overrides memory)  64 - 65536
 SHEARFEAT_CACHE_BYTES     bytes of filters the system cache keeps      0 - physical memory
 SHEARFEAT_FFT_EFFORT      FFTW planner effort                          estimate, measure, patient, exhaustive
@@ -73,11 +73,27 @@ def num_threads() -> int | None:
     return None if text is None else _integer("SHEARFEAT_NUM_THREADS", text, 1, MAX_THREADS)
 
 
-def memory_limit() -> int | None:
-    """``$SHEARFEAT_MEMORY_LIMIT`` in bytes (1 MiB to the physical memory), or None."""
+#: The default memory limit is this fraction of the physical memory, within the bounds
+#: below: 3 GiB on a 24 GiB machine, 1.5 GiB on one of 12 GiB or less.
+MEMORY_FRACTION = 1 / 8
+DEFAULT_MEMORY_BOUNDS = (1.5 * 2 ** 30, 16 * 2 ** 30)
+
+
+def default_memory_limit() -> int:
+    """What a measure call may use untiled when ``$SHEARFEAT_MEMORY_LIMIT`` is unset:
+    :data:`MEMORY_FRACTION` of the physical memory, at least 1.5 GiB and at most
+    16 GiB (1.5 GiB where the machine does not say)."""
+    low, high = DEFAULT_MEMORY_BOUNDS
+    physical = physical_memory()
+    return int(low if physical is None else min(max(physical * MEMORY_FRACTION, low), high))
+
+
+def memory_limit() -> int:
+    """``$SHEARFEAT_MEMORY_LIMIT`` in bytes (1 MiB to the physical memory), else
+    :func:`default_memory_limit`."""
     text = os.environ.get("SHEARFEAT_MEMORY_LIMIT")
     if text is None:
-        return None
+        return default_memory_limit()
     return int(_bounded("SHEARFEAT_MEMORY_LIMIT", text, 2 ** 20, _memory_bound(),
                         " bytes", " (this machine's memory)"))
 

@@ -10,85 +10,14 @@ pivot responses that the orientation fit needs.
 
 from __future__ import annotations
 
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import _fft, _kernels
+from . import _env, _fft, _kernels
+from ._workers import executor, run_rows, workspace
 
 PIVOT_SCALES = ("all", "lowest", "highest")
-
-_pool = None
-_pool_lock = threading.Lock()
-
-
-def executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
-                                       thread_name_prefix="shearfeat")
-        return _pool
-
-
-def run_rows(kernel, n_rows, threads, *args):
-    """Call ``kernel(*args, r0, r1)`` over row blocks, on ``threads`` threads (the
-    calling thread and pool threads)."""
-    if threads <= 1 or n_rows < 64:
-        kernel(*args, 0, n_rows)
-        return
-    bounds = np.linspace(0, n_rows, threads + 1).astype(int)
-    blocks = [(int(r0), int(r1)) for r0, r1 in zip(bounds[:-1], bounds[1:]) if r1 > r0]
-    futures = [executor().submit(kernel, *args, r0, r1) for r0, r1 in blocks[1:]]
-    try:
-        kernel(*args, *blocks[0])          # the calling thread takes the first block
-    finally:
-        for future in futures:
-            future.result()
-
-
-_local = threading.local()
-_WORKSPACES_PER_THREAD = 2
-#: Work arrays larger than this are not kept between calls (their page faults then cost
-#: little next to the transform of so large an image).
-WORKSPACE_MAX_BYTES = 256 * 2 ** 20
-
-
-def workspace(name, shapes, dtypes):
-    """Per-thread work arrays, reused between calls with the same shapes.
-
-    Fresh arrays of the size of dozens of images cost more in first-touch page faults
-    than the kernels that fill them, so each thread keeps its last two workspaces of at
-    most :data:`WORKSPACE_MAX_BYTES` each.  The arrays are overwritten by the next call:
-    copy what must outlive it.
-    """
-    cache = getattr(_local, "workspaces", None)
-    if cache is None:
-        cache = _local.workspaces = {}
-    key = (name, tuple(map(tuple, shapes)), tuple(np.dtype(d).str for d in dtypes))
-    arrays = cache.pop(key, None)
-    if arrays is None:
-        arrays = [np.empty(shape, dtype) for shape, dtype in zip(shapes, dtypes)]
-        if sum(a.nbytes for a in arrays) > WORKSPACE_MAX_BYTES:
-            return arrays
-        while len(cache) >= _WORKSPACES_PER_THREAD:
-            cache.pop(next(iter(cache)))
-    cache[key] = arrays
-    return arrays
-
-
-def workspace_bytes() -> int:
-    """Bytes of work arrays the calling thread keeps."""
-    cache = getattr(_local, "workspaces", {})
-    return sum(a.nbytes for arrays in cache.values() for a in arrays)
-
-
-def clear_workspaces() -> None:
-    """Release the calling thread's work arrays."""
-    _local.workspaces = {}
-
 
 def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
     """Boolean mask of the scales the pivot search may choose."""
@@ -108,9 +37,8 @@ def workers(system, threads) -> int:
     """How many workers :func:`stream` deals a system's groups to on ``threads`` threads:
     one per thread, at most one per group, and no more than fit in the memory limit
     (each has its own FFT buffers and state; the results do not depend on it)."""
-    from ._tiles import memory_limit
     count = max(1, min(int(threads), system._pair_groups))
-    limit = memory_limit()
+    limit = _env.memory_limit()
     while count > 1 and system.memory_estimate(count)["total"] > limit:
         count -= 1
     return count

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import math
 import operator
-import os
 import threading
 from collections import OrderedDict
 
@@ -18,6 +17,7 @@ from ._filters import (analytic_wavelet, angular_frequencies, blob_even_spectrum
                        scale_factors, step_response, support_radius)
 from ._input import as_image, check_choice
 from ._params import KINDS, resolve_params
+from ._workers import clear_workspaces, run_rows, workspace_bytes
 
 MODES = ("reflect", "periodic")
 _REAL_TO_COMPLEX = {np.dtype(np.float32): np.dtype(np.complex64),
@@ -348,7 +348,6 @@ class ShearletSystem:
         from ._filters import blob_gains
         from ._input import resolve_threads
         from ._kernels import blob_pair_spectrum
-        from ._stream import run_rows
         threads = resolve_threads(threads)
         half = self.n_orientations // 2
         theta = np.pi / 2 * np.arange(half) / half
@@ -374,7 +373,6 @@ class ShearletSystem:
         """
         from ._input import resolve_threads
         from ._kernels import pair_spectrum
-        from ._stream import run_rows
         threads = resolve_threads(threads)
         d, S, n_o = self.measure_offset, self.n_measure_scales, self.n_orientations
         parities = (1,) if self.kind == "edge" else (0, 1)
@@ -603,7 +601,6 @@ def cached_system(shape, kind, *, preset="default", mode="reflect", dtype=np.flo
 def cache_info() -> dict:
     """What the caches hold: systems (with their bytes), FFT plan objects and the calling
     thread's reusable work arrays."""
-    from ._stream import workspace_bytes
     with _cache_lock:
         systems = [repr(s) for s in _cache.values()]
         nbytes = sum(s.nbytes for s in _cache.values())
@@ -615,7 +612,6 @@ def cache_info() -> dict:
 def clear_cache() -> None:
     """Empty the system cache and the FFT plan cache, and release the calling thread's
     work arrays."""
-    from ._stream import clear_workspaces
     with _cache_lock:
         _cache.clear()
     _fft.clear_plans()

@@ -10,7 +10,7 @@ from scipy import ndimage
 
 from . import _kernels
 from ._input import resolve_threads
-from ._stream import run_rows
+from ._workers import run_rows
 from .edges import EdgeResult
 from .ridges import RidgeResult
 

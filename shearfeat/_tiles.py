@@ -4,194 +4,41 @@ share one transform plan, so per-call costs do not dominate.
 
 The measures are per-pixel functions of the coefficients, and a coefficient only sees
 the image within the support of its filter.  So a large image is padded once by
-reflection, cut into windows of a fixed, FFT-friendly size that overlap by twice a
-margin wider than the filters' support, each window is transformed periodically (the
-wrap-around stays inside the margin) and only its core is kept.  The filters are built
-once for the window shape; memory depends on the window, not on the image.
+reflection, cut into FFT-friendly windows (:mod:`shearfeat._plan` chooses them) that
+overlap by twice a margin wider than the filters' support, each window is transformed
+periodically (the wrap-around stays inside the margin) and only its core is kept.  The
+filters are built once for the window shape; memory depends on the window, not on the
+image.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict
 
 import numpy as np
 
-from . import _env
-from ._filters import fast_length
+from . import _plan
 from ._input import check_min_contrast
 from ._params import resolve_params
-from ._system import ShearletSystem, cached_system, measure_radius
-
-#: Memory a measure call may use before the image is tiled, unless $SHEARFEAT_MEMORY_LIMIT
-#: (bytes) says otherwise.
-DEFAULT_MEMORY_LIMIT = 1.5 * 2 ** 30
-
-
-#: Workers a tile leaves room for (see :func:`tile_size`).
-TILE_WORKERS = 2
-
-
-def memory_limit() -> int:
-    """``$SHEARFEAT_MEMORY_LIMIT`` in bytes, or :data:`DEFAULT_MEMORY_LIMIT`."""
-    return _env.memory_limit() or int(DEFAULT_MEMORY_LIMIT)
-
-
-def tile_size(kind, resolved, dtype) -> int:
-    """Largest square transform side whose measure call fits the memory limit.
-
-    ``$SHEARFEAT_TILE_SIZE`` sets it directly; otherwise it follows from
-    ``$SHEARFEAT_MEMORY_LIMIT`` (default 1.5 GiB) and the bytes per transform pixel that
-    :meth:`ShearletSystem.memory_estimate` reports for :data:`TILE_WORKERS` workers
-    (about 0.9 kB for edges, 1.7 kB for ridges with the default parameters, in float32).
-    The size does not depend on the call's thread count, and neither do the results;
-    a call never runs more workers than fit in the limit (see ``_stream.workers``).
-    """
-    size = _env.tile_size()
-    if size is not None:
-        return size
-    per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str)
-    side = max(64, int((memory_limit() / per_pixel) ** 0.5))
-    while fast_length(side) != side:
-        side -= 1
-    return side
-
-
-@functools.lru_cache(maxsize=64)
-def _bytes_per_pixel(kind, resolved, dtype):
-    """Bytes per transform pixel of a measure call (a probe system, never built)."""
-    probe = ShearletSystem((64, 64), kind, mode="periodic", dtype=dtype, **asdict(resolved))
-    return probe.memory_estimate(TILE_WORKERS)["total"] / 64 ** 2
-
-
-#: Smallest core (kept part) of a window, in pixels.
-MIN_CORE = 16
-
-
-class NoRoomError(ValueError):
-    """The filters' margin leaves a window of the allowed size no core."""
-
-
-def _axis_windows(n, margin, window):
-    """Window length, core starts and core length along one axis of length ``n`` for
-    windows of at most ``window`` pixels (one window when the axis fits whole)."""
-    whole = fast_length(n + 2 * margin)
-    if whole <= window:
-        return whole, [0], n
-    while fast_length(window) != window:
-        window -= 1
-    core = window - 2 * margin
-    if core < MIN_CORE:
-        raise NoRoomError(f"tile size {window} leaves no room inside a {margin}-pixel "
-                          "margin; raise SHEARFEAT_TILE_SIZE")
-    starts = list(range(0, n - core, core)) + [n - core]
-    return window, sorted(set(starts)), core
-
-
-def plan(shape, margin, limit):
-    """Square windows of side ``limit`` for an image: ``None`` if it fits in one."""
-    if max(fast_length(n + 2 * margin) for n in shape) <= limit:
-        return None
-    return [_axis_windows(n, margin, limit) for n in shape]
-
-
-def _axis_costs(n, margin):
-    """(window, transformed length) for every FFT-friendly window along one axis, from the
-    smallest with a core to the one that holds the axis whole."""
-    whole = fast_length(n + 2 * margin)
-    costs, window = [], fast_length(2 * margin + MIN_CORE)
-    while window < whole:
-        _, starts, _ = _axis_windows(n, margin, window)
-        costs.append((window, window * len(starts)))
-        window = fast_length(window + 1)
-    costs.append((whole, whole))
-    return costs
-
-
-@functools.lru_cache(maxsize=64)
-def cheapest_plan(shape, margin, max_pixels):
-    """The windows of at most ``max_pixels`` transform pixels (rows and columns chosen
-    apart, so a window need not be square) that transform the fewest pixels in all, as
-    ``(plan, transformed pixels)``; ``(None, None)`` if no window that small has a core."""
-    rows, cols = (_axis_costs(n, margin) for n in shape)
-    best = None
-    for window_r, length_r in rows:
-        fitting = [c for c in cols if c[0] * window_r <= max_pixels]
-        if not fitting:
-            break
-        window_c, length_c = min(fitting, key=lambda c: c[1])
-        if best is None or length_r * length_c < best[0]:
-            best = length_r * length_c, window_r, window_c
-    if best is None:
-        return None, None
-    work, window_r, window_c = best
-    return [_axis_windows(shape[0], margin, window_r),
-            _axis_windows(shape[1], margin, window_c)], work
-
-
-#: An image whose untiled call needs at most this multiple of the memory limit is not
-#: tiled when tiling would transform more than :data:`TILING_MAX_WORK` times its pixels:
-#: the margins of such windows (twice the filters' reach on every side) cost minutes to
-#: save a few percent of memory, which the estimate is not precise enough to promise.
-UNTILED_SLACK = 1.25
-TILING_MAX_WORK = 2.0
-
-
-def memory_plan(shape, kind, resolved, dtype, margin):
-    """Windows for an image under the memory limit, or None: untiled when the whole
-    transform fits the limit (or nearly, see :data:`UNTILED_SLACK`), else the windows
-    that transform the fewest pixels (:func:`cheapest_plan`)."""
-    per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str)
-    radius = measure_radius(resolved, kind)
-    untiled = int(np.prod([fast_length(n + 2 * radius) for n in shape]))
-    limit = memory_limit()
-    if untiled * per_pixel <= limit:
-        return None
-    tiles, work = cheapest_plan(tuple(shape), margin, int(limit // per_pixel))
-    if tiles is None:
-        raise NoRoomError("no window within the memory limit holds the filters' margin")
-    if untiled * per_pixel <= UNTILED_SLACK * limit and work > TILING_MAX_WORK * untiled:
-        return None
-    return tiles
-
-
-def _no_room(kind, resolved, margin):
-    """The error for filters too wide for any window that fits in memory."""
-    if kind == "blob":
-        what = f"max_diameter={resolved.max_diameter:g}"
-    else:
-        what = (f"wavelet_width={resolved.wavelet_width:g}, "
-                f"gaussian_width={resolved.gaussian_width:g}")
-    return ValueError(
-        f"the {kind} filters ({what}) reach {margin // 2} pixels, so a tile needs more than "
-        f"{2 * margin + MIN_CORE} pixels a side, more than SHEARFEAT_MEMORY_LIMIT "
-        f"({memory_limit():,} bytes) or SHEARFEAT_TILE_SIZE allows: use narrower filters "
-        "or raise the limit")
-
+from ._system import cached_system
+from ._workers import executor
 
 def prepare(shape, kind, *, preset, mode, dtype, params):
     """The system a measure runs on, and how to tile the image (None: in one piece).
 
     In ``"reflect"`` mode an image whose call would not fit the memory limit is tiled
-    (:func:`memory_plan`; ``$SHEARFEAT_TILE_SIZE`` instead tiles every image with a
-    transform side above it, in square windows) with a margin of twice the measure's
-    padding; the window system gets the parameters resolved for the whole image
-    (presets that scale with the image must not rescale with the window).
+    as :func:`shearfeat._plan.choose` says; the window system gets the parameters
+    resolved for the whole image (presets that scale with the image must not rescale
+    with the window).
     """
     if mode == "reflect":
         resolved = resolve_params(shape, kind, preset, **params)
-        margin = 2 * measure_radius(resolved, kind)
-        try:
-            size = _env.tile_size()
-            tiles = (plan(shape, margin, size) if size is not None
-                     else memory_plan(shape, kind, resolved, dtype, margin))
-        except NoRoomError:
-            raise _no_room(kind, resolved, margin) from None
-        if tiles is not None:
-            window = (tiles[0][0], tiles[1][0])
-            system = cached_system(window, kind, mode="periodic", dtype=dtype,
+        tiling = _plan.choose(shape, kind, resolved, dtype)
+        if tiling is not None:
+            (win_r, _, _), (win_c, _, _) = tiling[0]
+            system = cached_system((win_r, win_c), kind, mode="periodic", dtype=dtype,
                                    **asdict(resolved))
-            return system, (tiles, margin)
+            return system, tiling
     return cached_system(shape, kind, preset=preset, mode=mode, dtype=dtype, **params), None
 
 
@@ -306,7 +153,6 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs,
         Images of zero range: their maps are whatever flat input gives; the caller
         fixes them.
     """
-    from ._stream import executor
     count = block.shape[0]
     spans, means, scales = _ranges(block)
     flat = spans == 0.0

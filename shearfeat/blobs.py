@@ -12,7 +12,8 @@ from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._filters import TABLE_STEPS, disk_scale_response, scale_calibration
 from ._input import as_image, polarity_sign, resolve_threads
-from ._stream import active_region, crop_block, run_rows, stream, workspace
+from ._stream import active_region, crop_block, stream
+from ._workers import run_rows, workspace
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 BLOB_MIN_CONTRAST = 1 / 50

@@ -9,8 +9,9 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._input import as_image, resolve_threads
-from ._stream import (active_region, crop_block, merge_best, pivot_mask, run_rows,
-                      stream, winner_states, workspace)
+from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
+                      winner_states)
+from ._workers import run_rows, workspace
 from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.

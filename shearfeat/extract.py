@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _fft, _kernels
 from ._input import as_image, check_choice, resolve_threads
-from ._stream import executor
+from ._workers import executor
 from ._system import MODES, cached_system
 from .blobs import blob_maps, blobs
 from .edges import edge_maps, edges

@@ -123,11 +123,11 @@ def test_memory_estimate_matches_what_is_built():
 
 
 def test_work_arrays_are_bounded_and_released(monkeypatch):
-    from shearfeat import _stream
+    from shearfeat import _workers
     sf.clear_cache()
     sf.edges(np.eye(40))
     kept = sf.cache_info()["workspace_bytes"]
-    assert 0 < kept <= 2 * _stream.WORKSPACE_MAX_BYTES
+    assert 0 < kept <= 2 * _workers.WORKSPACE_MAX_BYTES
     for mode in ("reflect", "periodic"):               # periodic crops nothing
         first = sf.edges(np.eye(40), mode=mode).measure
         saved = first.copy()
@@ -135,7 +135,7 @@ def test_work_arrays_are_bounded_and_released(monkeypatch):
         np.testing.assert_array_equal(first, saved)    # ... not the returned ones
     sf.clear_cache()
     assert sf.cache_info()["workspace_bytes"] == 0
-    monkeypatch.setattr(_stream, "WORKSPACE_MAX_BYTES", 1)
+    monkeypatch.setattr(_workers, "WORKSPACE_MAX_BYTES", 1)
     sf.edges(np.eye(40))
     assert sf.cache_info()["workspace_bytes"] == 0     # too large to keep
 

@@ -2,37 +2,37 @@ import numpy as np
 import pytest
 
 import shearfeat as sf
-from shearfeat import _tiles
+from shearfeat import _env, _plan, _tiles
 from synthetic import box_ridge, step
 
 
 def test_small_images_are_not_tiled():
-    assert _tiles.plan((512, 512), 100, 1536) is None
+    assert _plan.plan((512, 512), 100, 1536) is None
 
 
 def test_tile_size_follows_the_memory_limit(monkeypatch):
     from shearfeat._params import resolve_params
     edge = resolve_params((4096, 4096), "edge")
     ridge = resolve_params((4096, 4096), "ridge")
-    side = _tiles.tile_size("edge", edge, np.float32)
+    side = _plan.tile_size("edge", edge, np.float32)
     assert 1024 <= side <= 2048 and side % 8 == 0
-    assert _tiles.tile_size("ridge", ridge, np.float32) < side     # twice the maps
+    assert _plan.tile_size("ridge", ridge, np.float32) < side     # twice the maps
     system = sf.ShearletSystem((side, side), "edge", mode="periodic")
-    assert system.memory_estimate()["total"] <= _tiles.DEFAULT_MEMORY_LIMIT
+    assert system.memory_estimate()["total"] <= _env.memory_limit()
     monkeypatch.setenv("SHEARFEAT_MEMORY_LIMIT", str(2 ** 28))
-    assert _tiles.tile_size("edge", edge, np.float32) < side
+    assert _plan.tile_size("edge", edge, np.float32) < side
     monkeypatch.setenv("SHEARFEAT_MEMORY_LIMIT", "lots")
     with pytest.raises(ValueError, match="SHEARFEAT_MEMORY_LIMIT"):
-        _tiles.tile_size("edge", edge, np.float32)
+        _plan.tile_size("edge", edge, np.float32)
 
 
 def test_plan_covers_the_image_with_overlapping_windows():
-    (window, starts, core), (window_c, starts_c, core_c) = _tiles.plan((1000, 700), 100, 512)
+    (window, starts, core), (window_c, starts_c, core_c) = _plan.plan((1000, 700), 100, 512)
     assert window == window_c == 512 and core == 312
     assert starts[0] == 0 and starts[-1] == 1000 - core
     assert all(b - a <= core for a, b in zip(starts, starts[1:]))
     with pytest.raises(ValueError, match="raise SHEARFEAT_TILE_SIZE"):
-        _tiles.plan((1000, 1000), 250, 512)
+        _plan.plan((1000, 1000), 250, 512)
 
 
 def test_bad_tile_size_environment(monkeypatch):
@@ -105,13 +105,13 @@ def test_tiling_weighs_the_work_it_adds(monkeypatch):
     from shearfeat._params import resolve_params
     from shearfeat._system import measure_radius
     monkeypatch.delenv("SHEARFEAT_TILE_SIZE", raising=False)
-    monkeypatch.delenv("SHEARFEAT_MEMORY_LIMIT", raising=False)
+    monkeypatch.setenv("SHEARFEAT_MEMORY_LIMIT", str(int(1.5 * 2 ** 30)))
 
     def tiles(kind, shape):
         p = resolve_params(shape, kind)
-        return _tiles.memory_plan(shape, kind, p, np.float32, 2 * measure_radius(p, kind))
+        return _plan.memory_plan(shape, kind, p, np.float32, 2 * measure_radius(p, kind))
 
-    # 872 x 1000 blobs need ~6 % more than the limit whole; tiles would transform 3.3x
+    # At 1.5 GiB, 872 x 1000 blobs need ~6 % more than the limit whole; tiles would transform 3.3x
     # the pixels (4.8 s instead of 0.76 s): not tiled.
     assert tiles("blob", (872, 1000)) is None
     assert tiles("edge", (1024, 1024)) is None
@@ -124,10 +124,10 @@ def test_tiling_weighs_the_work_it_adds(monkeypatch):
         plan = tiles(kind, shape)
         assert plan is not None
         (win_r, starts_r, core_r), (win_c, starts_c, core_c) = plan
-        per_pixel = _tiles._bytes_per_pixel(kind, p, "<f4")
-        assert win_r * win_c * per_pixel <= _tiles.memory_limit()
+        per_pixel = _plan._bytes_per_pixel(kind, p, "<f4")
+        assert win_r * win_c * per_pixel <= _env.memory_limit()
         assert starts_r[-1] + core_r >= shape[0] and starts_c[-1] + core_c >= shape[1]
-        square = _tiles.plan(shape, margin, _tiles.tile_size(kind, p, np.float32))
+        square = _plan.plan(shape, margin, _plan.tile_size(kind, p, np.float32))
         work = win_r * len(starts_r) * win_c * len(starts_c)
         assert work <= square[0][0] * len(square[0][1]) * square[1][0] * len(square[1][1])
 
@@ -136,8 +136,8 @@ def test_rectangular_windows_give_the_whole_image_result(monkeypatch):
     image, _ = step(30, n=360, offset=0.25)
     whole = sf.edges(image)
     # a limit that makes rectangular windows the cheapest plan
-    monkeypatch.setattr(_tiles, "memory_plan", lambda shape, kind, resolved, dtype, margin:
-                        _tiles.cheapest_plan(tuple(shape), margin, 420 * 300)[0])
+    monkeypatch.setattr(_plan, "memory_plan", lambda shape, kind, resolved, dtype, margin:
+                        _plan.cheapest_plan(tuple(shape), margin, 420 * 300)[0])
     system, tiling = _tiles.prepare(image.shape, "edge", preset="default", mode="reflect",
                                     dtype=np.float32, params={})
     assert tiling is not None and system.shape[0] != system.shape[1]
