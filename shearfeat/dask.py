@@ -1,0 +1,219 @@
+"""Dask: the measures on 2-D images of any size, and feature stacks of collections, on
+the threaded scheduler or a ``distributed`` cluster.
+
+Install it with ``pip install 'shearfeat[dask]'``; ``import shearfeat`` never imports
+Dask.
+
+* :func:`edges`, :func:`ridges` and :func:`blobs` take a 2-D ``dask.array`` and return the
+  same result dataclasses as the in-memory functions, holding lazy dask arrays.  Each
+  chunk is measured with a margin around it, the same one the in-memory tiling uses
+  (:func:`shearfeat._plan.margin`), read from its neighbours or reflected at the image's
+  borders; the results equal the in-memory call on the same image to the tiling
+  tolerance (a few 1e-3 of the measure, where near ties between orientations flip).
+* :func:`extract` takes a (B, M, N) dask array chunked along B and returns a lazy
+  (B, C, M, N) stack, one task per chunk, exactly equal to :func:`shearfeat.extract`.
+
+What the tasks carry is the image chunk and plain parameters; filter banks and FFT plans
+are built in each worker process (and cached there), never pickled.  Every task runs
+on one thread (``threads=1``): a worker with T threads runs T tasks at once, so a node
+is never oversubscribed.  The default ``min_contrast`` is relative to the intensity
+range of the *whole* image, which costs one pass over it (a min and a max) before the
+graph is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+
+try:
+    import dask.array as da
+except ImportError as exc:                       # pragma: no cover - needs a bare install
+    raise ImportError("shearfeat.dask needs Dask, which is not installed: "
+                      "pip install 'shearfeat[dask]'") from exc
+
+from . import _plan
+from ._filters import fast_length
+from ._input import check_choice, polarity_sign
+from ._params import resolve_params
+from .blobs import BLOB_MIN_CONTRAST, BlobResult, blob_maps
+from .edges import EDGE_MIN_CONTRAST, EdgeResult, edge_maps
+from .extract import _check_features, feature_names
+from .extract import extract as _extract
+from .ridges import RIDGE_MIN_CONTRAST, RidgeResult, ridge_maps
+
+__all__ = ["blobs", "edges", "extract", "ridges"]
+
+_MEASURES = {
+    "edge": (edge_maps, EdgeResult, EDGE_MIN_CONTRAST, {"pivot_scales": "all"}),
+    "ridge": (ridge_maps, RidgeResult, RIDGE_MIN_CONTRAST,
+              {"pivot_scales": "all", "polarity": "bright"}),
+    "blob": (blob_maps, BlobResult, BLOB_MIN_CONTRAST, {"polarity": "bright"}),
+}
+
+
+def _as_dask_image(image, name="image"):
+    if not isinstance(image, da.Array):
+        raise TypeError(f"{name} must be a dask array (dask.array.from_array, from_zarr, "
+                        f"...), got {type(image).__name__}; for NumPy arrays use "
+                        "shearfeat's in-memory functions")
+    if image.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D (rows, cols) dask array, got "
+                         f"{image.ndim} dimensions (shape {image.shape})")
+    if not (np.issubdtype(image.dtype, np.number) or image.dtype == bool) \
+            or np.issubdtype(image.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {image.dtype}")
+    if min(image.shape) < 3:
+        raise ValueError(f"{name} must be at least 3x3 pixels, got shape {image.shape}")
+    dtype = np.float64 if image.dtype == np.float64 else np.float32
+    return image.astype(dtype)
+
+
+def _chunk_maps(window, *, width, kind, options, params, min_contrast):
+    """The maps of the core of one overlapped chunk: the window is padded on its far
+    sides to an FFT-friendly shape (reflecting, as at an image border), transformed
+    periodically, and its margin cut off."""
+    maps = _MEASURES[kind][0]
+    if kind == "blob":                   # blob_maps takes the diameters by name
+        params = dict(params)
+        options = dict(options, min_diameter=params.pop("min_diameter"),
+                       max_diameter=params.pop("max_diameter"))
+    rows, cols = window.shape
+    grown = np.pad(window, ((0, fast_length(rows) - rows), (0, fast_length(cols) - cols)),
+                   mode="symmetric")
+    out = maps(np.ascontiguousarray(grown)[None], min_contrast=min_contrast, mode="periodic",
+               preset="default", threads=1, params=params, **options)
+    return np.stack([m[0, width:rows - width, width:cols - width] for m in out])
+
+
+def _measure(kind, image, *, min_contrast, mode, preset, params, options):
+    image = _as_dask_image(image)
+    check_choice(mode, "mode", ("reflect",))      # periodic borders need the whole image
+    maps, result_type, default, defaults = _MEASURES[kind]
+    resolved = resolve_params(image.shape, kind, preset, **params)
+    width = _plan.margin(resolved, kind)
+    smallest = min(min(c) for c in image.chunks)
+    if smallest < width:
+        raise ValueError(
+            f"image has chunks of {smallest} pixels, smaller than the {width}-pixel margin "
+            f"the {kind} measure reads around each; rechunk it to at least "
+            f"{width} pixels a side (image.rechunk({max(width, 512)}), say)")
+    if min_contrast is None:      # relative to the whole image, as the in-memory default
+        low, high = da.compute(image.min(), image.max())
+        min_contrast = default * float(high - low)
+    window = da.overlap.overlap(image, depth={0: width, 1: width},
+                                boundary={0: "reflect", 1: "reflect"}, allow_rechunk=False)
+    n_maps = len(result_type.__dataclass_fields__)
+    stacked = window.map_blocks(
+        _chunk_maps, width=width, kind=kind, options={**defaults, **options},
+        params=asdict(resolved), min_contrast=min_contrast, dtype=image.dtype,
+        meta=np.empty((0, 0, 0), image.dtype),   # no call on empty arrays to find it
+        chunks=((n_maps,),) + image.chunks, new_axis=0, name=f"shearfeat-{kind}s")
+    return result_type(*(stacked[i] for i in range(n_maps)))
+
+
+def edges(image, *, min_contrast=None, pivot_scales="all", mode="reflect",
+          preset="default", **params) -> EdgeResult:
+    """:func:`shearfeat.edges` of a 2-D dask array, chunk by chunk.
+
+    Parameters
+    ----------
+    image : (M, N) dask.array.Array
+        Chunks of at least the measure's margin (100 pixels for the default edges; the
+        error says how much) on each side; 512 to 4096 pixels are good sizes.
+    min_contrast, pivot_scales, preset, **params
+        As for :func:`shearfeat.edges`.
+    mode : {"reflect"}
+        Borders are reflected (periodic borders would need the whole image at once).
+
+    Returns
+    -------
+    EdgeResult
+        Holding lazy (M, N) dask arrays chunked like ``image``.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> import shearfeat.dask
+    >>> image = np.zeros((600, 600), np.float32)
+    >>> image[:, 300:] = 1
+    >>> e = shearfeat.dask.edges(da.from_array(image, chunks=300))
+    >>> int(e.measure[100].argmax().compute())
+    299
+    """
+    return _measure("edge", image, min_contrast=min_contrast, mode=mode, preset=preset,
+                    params=params, options={"pivot_scales": pivot_scales})
+
+
+def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
+           mode="reflect", preset="default", **params) -> RidgeResult:
+    """:func:`shearfeat.ridges` of a 2-D dask array, chunk by chunk (see :func:`edges`)."""
+    polarity_sign(polarity)
+    return _measure("ridge", image, min_contrast=min_contrast, mode=mode, preset=preset,
+                    params=params, options={"pivot_scales": pivot_scales,
+                                            "polarity": polarity})
+
+
+def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
+          min_contrast=None, mode="reflect", preset="default", **params) -> BlobResult:
+    """:func:`shearfeat.blobs` of a 2-D dask array, chunk by chunk (see :func:`edges`).
+    ``BlobResult.detect`` computes the whole measure: call it on ``result`` after
+    :func:`dask.compute`, or on a region of it."""
+    polarity_sign(polarity)
+    params = dict(params, min_diameter=min_diameter, max_diameter=max_diameter)
+    return _measure("blob", image, min_contrast=min_contrast, mode=mode, preset=preset,
+                    params={k: v for k, v in params.items() if v is not None},
+                    options={"polarity": polarity})
+
+
+def _extract_chunk(block, **kwargs):
+    return _extract(block, threads=1, **kwargs)
+
+
+def extract(images, *, features=("edges", "ridges"), **kwargs):
+    """:func:`shearfeat.extract` of a (B, M, N) dask array, one task per chunk of images.
+
+    Parameters
+    ----------
+    images : (B, M, N) dask.array.Array
+        Chunked along B only (each chunk holds whole images).
+    features, **kwargs
+        As for :func:`shearfeat.extract` (``threads`` and ``out`` excepted: each task
+        runs on one thread and makes its own block).
+
+    Returns
+    -------
+    (B, C, M, N) dask.array.Array
+        float32 for measure features, channels named by
+        :func:`shearfeat.feature_names`; complex for ``"coefficients"`` (K channels).
+        Equal to the in-memory result.
+    """
+    if not isinstance(images, da.Array):
+        raise TypeError(f"images must be a (B, M, N) dask array, got "
+                        f"{type(images).__name__}")
+    if images.ndim != 3:
+        raise ValueError(f"images must be a (B, M, N) dask array, got {images.ndim} "
+                         f"dimensions (shape {images.shape})")
+    if len(images.chunks[1]) > 1 or len(images.chunks[2]) > 1:
+        raise ValueError("images must be chunked along B only (whole images in each "
+                         f"chunk), got chunks {images.chunksize}; use "
+                         "images.rechunk({1: -1, 2: -1})")
+    for name in ("threads", "out"):
+        if name in kwargs:
+            raise TypeError(f"shearfeat.dask.extract takes no {name!r}: each task runs "
+                            "on one thread and makes its own block")
+    features = _check_features(features)
+    if features == ("coefficients",):
+        # the channel count and dtype, from one image's worth of work on the client
+        probe = _extract(np.zeros((1,) + images.shape[1:], np.float32), features=features,
+                         threads=1, **kwargs)
+        channels, dtype = probe.shape[1], probe.dtype
+        if images.dtype == np.float64:
+            dtype = np.complex128
+    else:
+        channels, dtype = len(feature_names(features)), np.float32
+    return images.map_blocks(_extract_chunk, features=features, **kwargs, dtype=dtype,
+                             meta=np.empty((0, 0, 0, 0), dtype),
+                             chunks=(images.chunks[0], (channels,)) + images.chunks[1:],
+                             new_axis=1, name="shearfeat-extract")
