@@ -419,8 +419,8 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
 
 @cli.command("extract")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              required=True, help="The .npz file to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The .npz file or .zarr store to write.")
 @click.option("--features", default="edges,ridges", show_default=True,
               help="Comma-separated measures (edges, ridges, blobs), or 'coefficients'.")
 @click.option("--preset", type=click.Choice(("default", "coshrem", "small")),
@@ -429,26 +429,48 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
               show_default=True, help="Border handling.")
 @click.option("--threads", type=click.IntRange(1, 1024), default=None,
               help="Threads (default: $SHEARFEAT_NUM_THREADS or all cores).")
-@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output.")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=8, show_default=True,
+              help=".zarr: images read and computed together (memory grows with it).")
+@click.option("--resume", is_flag=True,
+              help=".zarr: continue a stopped run; what it wrote is verified, the rest "
+                   "computed.")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help=".zarr: start a local Dask cluster of this many worker processes.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help=".zarr: send the work to this running Dask scheduler "
+                   "(tcp://host:8786); the workers must see the same files.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
-def extract_command(ctx, inputs, output, features, preset, mode, threads, force, quiet):
-    """Feature stack of many images of one shape, in one .npz file.
+def extract_command(ctx, inputs, output, features, preset, mode, threads, force, batch,
+                    resume, workers, scheduler, quiet):
+    """Feature stack of many images of one shape, in a .npz file or a .zarr store.
 
-    The file holds `features` (B, C, M, N) float32 (or `coefficients` (B, K, M, N)
-    complex64), the channel `names` and the input `files` in order.
+    A .npz file holds `features` (B, C, M, N) float32 (or `coefficients` (B, K, M, N)
+    complex64), the channel `names` and the input `files` in order; it is computed in
+    memory.  A .zarr store holds the same stack chunked per image, with the names,
+    files and parameters as attributes; it is streamed a batch at a time, so memory
+    stays bounded, and a stopped run continues with --resume.
 
     \b
-    Example:
+    Examples:
       shearfeat extract scans/ -o features.npz --features edges,ridges,blobs
+      shearfeat extract photos/ -o features.zarr --workers 2
+      shearfeat extract photos/ -o features.zarr --resume
     """
     import numpy as np
 
     import shearfeat
     from shearfeat.io import read_image
     _check_environment()
-    if output.suffix.lower() != ".npz":
-        raise click.UsageError(f"-o {output}: extract writes one .npz file; name it so")
+    suffix = output.suffix.lower()
+    if suffix not in (".npz", ".zarr"):
+        raise click.UsageError(f"-o {output}: extract writes a .npz file or a .zarr store; "
+                               "name it so")
+    if suffix == ".npz" and (resume or workers or scheduler):
+        raise click.UsageError("--resume, --workers and --scheduler go with a .zarr output")
+    if workers and scheduler:
+        raise click.UsageError("--workers and --scheduler exclude each other")
     chosen = tuple(f.strip() for f in features.split(",") if f.strip())
     if chosen == ("coefficients",):
         chosen = "coefficients"
@@ -457,8 +479,12 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
                  else np.array(shearfeat.feature_names(chosen)))
     except (TypeError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="--features") from None
-    if (output.exists() or output.is_symlink()) and not force:
-        raise click.UsageError(f"{output} exists; pass --force to overwrite it")
+    if resume and force:
+        raise click.UsageError("--resume and --force exclude each other")
+    if (output.exists() or output.is_symlink()) and not (force or resume):
+        raise click.UsageError(f"{output} exists; pass --force to overwrite it"
+                               + (", or --resume to continue it" if suffix == ".zarr"
+                                  else ""))
     check_writable([output])
     files, problems, skipped = expand(inputs)
     for path, problem in problems:
@@ -467,6 +493,12 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
         raise click.UsageError("no image to process")
     if output.resolve() in {f.resolve() for f in files}:
         raise click.UsageError(f"{output} is an input; writing it would destroy it")
+    if suffix == ".zarr":
+        failed = _extract_to_zarr(ctx, files, output, chosen, preset, mode, threads, force,
+                                  batch, resume, workers, scheduler, quiet)
+        if failed or problems:
+            ctx.exit(1)
+        return
     images = []
     for path in files:
         try:
@@ -502,6 +534,68 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
                    f"{len(files)} image(s)")
     if problems:
         ctx.exit(1)
+
+
+def _dask_client(workers, scheduler):
+    """A context giving a distributed client (a local cluster of ``workers`` processes, or
+    the scheduler at ``scheduler``), or None for neither."""
+    import contextlib
+    if not (workers or scheduler):
+        return contextlib.nullcontext(None)
+    try:
+        import distributed
+    except ImportError:
+        raise click.ClickException("--workers and --scheduler need Dask's distributed: "
+                                   "pip install 'shearfeat[dask]'") from None
+
+    @contextlib.contextmanager
+    def client():
+        if scheduler:
+            try:
+                with distributed.Client(scheduler, timeout="10s") as c:
+                    yield c
+            except OSError as exc:
+                raise click.ClickException(f"--scheduler {scheduler}: cannot connect "
+                                           f"({exc})") from None
+            return
+        with distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                      processes=True, dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as c:
+            yield c
+    return client()
+
+
+def _extract_to_zarr(ctx, files, output, features, preset, mode, threads, force, batch,
+                     resume, workers, scheduler, quiet):
+    """The streamed, resumable .zarr path of ``shearfeat extract``; returns the failures."""
+    try:
+        from shearfeat.store import extract_to_zarr
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    show_bar = not quiet and sys.stderr.isatty()
+    _announce_compilation(quiet)
+    with click.progressbar(length=len(files), label="shearfeat extract", show_pos=True,
+                           file=sys.stderr if show_bar else open(os.devnull, "w")) as bar:
+        try:
+            with _dask_client(workers, scheduler) as client:
+                summary = extract_to_zarr(
+                    files, output, features=features, preset=preset, mode=mode,
+                    batch_size=batch, resume=resume and output.exists(),
+                    overwrite=force, client=client, threads=threads, progress=bar.update)
+        except KeyboardInterrupt:
+            click.echo(f"\nshearfeat extract: interrupted; what was written is kept: run "
+                       f"the same command with --resume to continue", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except (ValueError, OSError) as exc:
+            raise click.ClickException(f"{output}: {exc}") from None
+    for path, message in summary["failed"]:
+        click.echo(f"shearfeat extract: {path}: {message}", err=True)
+    if not quiet:
+        shape = " x ".join(map(str, summary["shape"]))
+        click.echo(f"wrote {output}: ({shape}) stack, {summary['written']} image(s) "
+                   f"computed, {summary['kept']} kept from before, "
+                   f"{len(summary['failed'])} failed")
+    return summary["failed"]
 
 
 @cli.group()
