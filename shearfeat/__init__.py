@@ -10,6 +10,11 @@ The public API:
 * :func:`thin`: one-pixel-wide binary edges and ridge centre lines;
 * :func:`extract` and :func:`feature_names`: feature stacks of many images;
 * :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
+
+Modules beside it: :mod:`shearfeat.io` (image files in, marked outputs out),
+:mod:`shearfeat.datasets`, and, with their extras, :mod:`shearfeat.dask` (chunked images
+and collections), :mod:`shearfeat.store` (Zarr feature stores) and :mod:`shearfeat.nn`
+(PyTorch).
 """
 
 from ._params import PRESETS, BlobParams, ShearletParams
