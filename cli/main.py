@@ -83,9 +83,10 @@ def _common_options(func):
                           "(an existing one, or a path ending in / that is created). "
                           "Default: next to each input, as NAME.MEASURE.FORMAT."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                     help="png (default): the measure as 8-bit grey; tiff: the measure as "
-                          "float32; npy: the fields stacked (measure first); npz: every "
-                          "field by name.  Default: what -o's suffix names, else png."),
+                     help="png (default): the strength (edges, ridges; the measure for "
+                          "blobs) as 8-bit grey; tiff: the measure as float32; npy: the "
+                          "fields stacked (measure first); npz: every field by name.  "
+                          "Default: what -o's suffix names, else png."),
         click.option("--overlay", is_flag=True,
                      help="Write a colour PNG of the result over the image: orientation as "
                           "hue and strength as opacity (edges, ridges), circles (blobs)."),
@@ -148,8 +149,9 @@ def _save(handle, fmt, fields, what):
     first = next(iter(fields.values()))
     if fmt == "overlay" or (fmt == "png" and first.ndim == 3):
         io.write_png(handle, first, what)
-    elif fmt == "png":
-        io.write_png(handle, np.round(np.clip(first, 0, 1) * 255).astype(np.uint8), what)
+    elif fmt == "png":                   # the soft map people look at: the strength
+        shown = fields.get("strength", first)
+        io.write_png(handle, np.round(np.clip(shown, 0, 1) * 255).astype(np.uint8), what)
     elif fmt == "tiff":
         io.write_tiff(handle, first, what)
     elif fmt == "npy":
@@ -229,7 +231,7 @@ def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, t
         if overlay and draw is not None:
             fields = {"overlay": draw(image, fields)}
         elif overlay:
-            strength = fields.get("thin", fields["measure"])
+            strength = fields.get("thin", fields.get("strength", fields["measure"]))
             fields = {"overlay": _overlay(image, strength, fields["orientation"])}
         elif thin:
             fields = {"thin": fields["thin"].astype("uint8")}
@@ -279,7 +281,8 @@ def edges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_con
         import shearfeat
         result = shearfeat.edges(image, min_contrast=min_contrast, preset=preset, mode=mode,
                                  pivot_scales=pivot_scales, threads=per_image)
-        fields = {"measure": result.measure, "orientation": result.orientation}
+        fields = {"measure": result.measure, "orientation": result.orientation,
+                  "strength": result.strength}
         if thin:
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
@@ -310,7 +313,8 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_co
                                   preset=preset, mode=mode, pivot_scales=pivot_scales,
                                   threads=per_image)
         fields = {"measure": result.measure, "orientation": result.orientation,
-                  "width": result.width, "height": result.height}
+                  "width": result.width, "height": result.height,
+                  "strength": result.strength}
         if thin:
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields

@@ -432,7 +432,7 @@ def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, 
 @njit(**_OPTIONS)
 def ridge_finish(measure, best_abs, winner, widths, inv_pivot, stack, left_slot,
                  right_slot, slope, axis, twin, keep, active, c0, c1, height, width, out,
-                 r0, r1):
+                 response, r0, r1):
     """Height, width, polarity and tangent angle (a triangle fit over the orientation
     index at the pivot's scale and parity); zero measure, width and height and NaN angle
     where there is no ridge.  ``keep``: 1 bright, -1 dark, 0 both.
@@ -440,6 +440,8 @@ def ridge_finish(measure, best_abs, winner, widths, inv_pivot, stack, left_slot,
     The height is the signed pivot response over EC(W, q) and the width W =
     ``widths[e, q]``, with slot, parity, sign and scale decoded from ``winner`` (see
     :func:`ridge_update`): the numbers the update computed for the winner, to the bit.
+    ``response`` receives that signed height at every pixel of the kept polarity,
+    whatever the measure (0 elsewhere).
     """
     n_s = stack.shape[2] // 2
     dtype = best_abs.dtype
@@ -452,10 +454,10 @@ def ridge_finish(measure, best_abs, winner, widths, inv_pivot, stack, left_slot,
             signed_parity = (code // n_s) % 4
             e = signed_parity % 2
             q = code % n_s
-            h = dtype.type(0.0)
-            if measure[r, c] > 0.0:
-                h = best_abs[r, c] * inv_pivot[e, q]
-                h = -h if signed_parity >= 2 else h
+            h = best_abs[r, c] * inv_pivot[e, q]
+            h = -h if signed_parity >= 2 else h
+            kept = (keep == 0 and h != 0.0) or (keep > 0 and h > 0.0) or (keep < 0 and h < 0.0)
+            response[r, c] = h if kept else dtype.type(0.0)
             if not measure[r, c] > 0.0 or (keep > 0 and not h > 0.0) or (
                     keep < 0 and not h < 0.0):
                 measure[r, c] = 0.0
@@ -797,3 +799,43 @@ def cached_on_disk() -> bool:
                    for kernel in globals().values() if isinstance(kernel, CPUDispatcher))
     except Exception:                     # a Numba whose cache is laid out otherwise
         return True
+
+
+@njit(**_OPTIONS)
+def spread_across(strength, orientation, width, out):
+    """``out``: the largest ``strength`` of any pixel whose ridge covers the pixel.
+
+    The ridge at (r, c), of width W = ``width[r, c]`` (rounded), covers W pixels along
+    the normal ``n = (-sin theta, cos theta)`` of its tangent angle theta, turned to point
+    to larger columns (or rows): those nearest to ``(r, c) + (o + d) n`` for d from
+    -(W - 1)/2 to (W - 1)/2 in half steps, with o = 1/2 for even W (an even ridge's
+    pivot lies before its middle: a width of 4 covers c - 1 .. c + 2) and 0 for odd W.
+    Unlike the other kernels it writes rows around the ones it reads, so it runs in one
+    piece (it touches only the few pixels that hold a ridge).
+    """
+    n_rows, n_cols = strength.shape
+    for r in range(n_rows):
+        for c in range(n_cols):
+            out[r, c] = strength[r, c]
+    for r in range(n_rows):
+        for c in range(n_cols):
+            s = strength[r, c]
+            theta = orientation[r, c]
+            if not s > 0.0 or theta != theta:
+                continue
+            t = math.radians(theta)
+            dr = -math.sin(t)
+            dc = math.cos(t)
+            if dc < -1e-6 or (abs(dc) <= 1e-6 and dr < 0.0):
+                dr = -dr
+                dc = -dc
+            w = int(math.floor(width[r, c] + 0.5))
+            if w < 1:
+                w = 1
+            o = 0.5 if w % 2 == 0 else 0.0
+            for k in range(2 * (w - 1) + 1):
+                d = o - 0.5 * (w - 1) + 0.5 * k
+                rr = int(math.floor(r + d * dr + 0.5))
+                cc = int(math.floor(c + d * dc + 0.5))
+                if 0 <= rr < n_rows and 0 <= cc < n_cols and out[rr, cc] < s:
+                    out[rr, cc] = s

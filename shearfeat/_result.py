@@ -18,7 +18,8 @@ class MeasureResult:
     thin a measure they edited, say).  Every field must then be a 2-D float32 or
     float64 array, all of one shape and one dtype: the kernels that read results
     (:func:`shearfeat.thin`) index every field with the measure's shape and type, and
-    check nothing themselves.  Anything array-like with ``shape``, ``ndim`` and
+    check nothing themselves.  A ``strength`` left out (None) is the measure itself: such
+    a result ranks its features by shape alone.  Anything array-like with ``shape``, ``ndim`` and
     ``dtype`` (a dask array, say) is kept as it is; anything else goes through
     :func:`numpy.asarray`.
     """
@@ -31,6 +32,9 @@ class MeasureResult:
         reference = None
         for field in fields(self):
             value = getattr(self, field.name)
+            if value is None and field.name == "strength":
+                value = self.measure
+                object.__setattr__(self, field.name, value)
             if not all(hasattr(value, a) for a in ("shape", "ndim", "dtype")):
                 try:
                     value = np.asarray(value)

@@ -99,9 +99,13 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
             f"image has chunks of {smallest} pixels, smaller than the {width}-pixel margin "
             f"the {kind} measure reads around each; rechunk it to at least "
             f"{width} pixels a side (image.rechunk({max(width, 512)}), say)")
-    if min_contrast is None:      # relative to the whole image, as the in-memory default
-        low, high = da.compute(image.min(), image.max())
-        min_contrast = default * float(high - low)
+    # min_contrast and strength are relative to the whole image, as in memory
+    low, high = da.compute(image.min(), image.max())
+    span = float(high - low)
+    if min_contrast is None:
+        min_contrast = default * span
+    if "strength" in result_type.__dataclass_fields__:
+        options = dict(options, reference=span if span > 0 else None)
     window = da.overlap.overlap(image, depth={0: width, 1: width},
                                 boundary={0: "reflect", 1: "reflect"}, allow_rechunk=False)
     n_maps = len(result_type.__dataclass_fields__)
@@ -113,7 +117,7 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
     return result_type(*(stacked[i] for i in range(n_maps)))
 
 
-def edges(image, *, min_contrast=None, pivot_scales="all", mode="reflect",
+def edges(image, *, min_contrast=None, pivot_scales="lowest", mode="reflect",
           preset="default", **params) -> EdgeResult:
     """:func:`shearfeat.edges` of a 2-D dask array, chunk by chunk.
 

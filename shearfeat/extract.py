@@ -19,8 +19,8 @@ from .ridges import ridge_maps, ridges
 
 #: Measure features and the channels each contributes, in order.
 CHANNELS = {
-    "edges": ("edges", "edges_cos2", "edges_sin2"),
-    "ridges": ("ridges", "ridges_cos2", "ridges_sin2", "ridges_width"),
+    "edges": ("edges", "edges_cos2", "edges_sin2", "edges_strength"),
+    "ridges": ("ridges", "ridges_cos2", "ridges_sin2", "ridges_width", "ridges_strength"),
     "blobs": ("blobs", "blobs_diameter"),
 }
 #: Keyword arguments each measure takes besides its system's parameters.
@@ -74,10 +74,11 @@ def feature_names(features=("edges", "ridges")) -> tuple:
     ``NAME`` is the measure in [0, 1]; ``NAME_cos2`` and ``NAME_sin2`` are
     ``cos(2 theta)`` and ``sin(2 theta)`` of the tangent angle (continuous across
     0/180 degrees; 0 where the measure is 0); ``ridges_width`` and ``blobs_diameter``
-    are in pixels (0 where the measure is 0).
+    are in pixels (0 where the measure is 0); ``NAME_strength`` is the result's
+    contrast-aware ``strength`` in [0, 1] (the ridges' covers each ridge's width).
 
     >>> feature_names(("edges",))
-    ('edges', 'edges_cos2', 'edges_sin2')
+    ('edges', 'edges_cos2', 'edges_sin2', 'edges_strength')
     """
     features = _check_features(features)
     if features == (COEFFICIENTS,):
@@ -244,8 +245,11 @@ def _fill(out, channel, feature, maps):
     angle = np.radians(2.0 * maps[1].astype(np.float64))
     out[:, channel + 1] = np.nan_to_num(np.cos(angle))
     out[:, channel + 2] = np.nan_to_num(np.sin(angle))
-    if feature == "ridges":
+    if feature == "edges":
         out[:, channel + 3] = maps[2]
+    else:
+        out[:, channel + 3] = maps[2]                   # width
+        out[:, channel + 4] = maps[4]                   # strength
 
 
 def _output(out, shape, dtype):

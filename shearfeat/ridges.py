@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _kernels, _tiles
 from ._result import MeasureResult
+from ._strength import contrast_strength, references as _references
 from ._input import as_image, polarity_sign, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
                       winner_states)
@@ -16,6 +17,10 @@ from ._system import _neighbours, slot_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 RIDGE_MIN_CONTRAST = 1 / 30
+#: Ridge height, as a fraction of the image's range, where the strength's contrast weight
+#: turns from linear to saturated (see :mod:`shearfeat._strength`).  On DRIVE 21-30 the
+#: vessel AUC of the strength moved by < 0.003 between 0.03 and 0.3.
+RIDGE_STRENGTH_HALF = 0.1
 
 
 @dataclass(frozen=True, repr=False)
@@ -36,12 +41,19 @@ class RidgeResult(MeasureResult):
     height : (M, N) ndarray
         Signed height of the ridge above its surroundings, in image intensity units
         (positive: bright ridge); 0 where ``measure`` is 0.
+    strength : (M, N) ndarray
+        Graded ridge map in [0, 1] that covers each ridge across its width: on a centre
+        line (a maximum of the measure across the ridge) the measure weighted by the
+        ridge's height against the image's range, ``measure * min(1, 1.1 x / (x + 0.1))``
+        (see :mod:`shearfeat._strength`), spread over the ``width`` pixels across it.
+        Invariant to ``image -> a * image + b`` (a > 0).
     """
 
     measure: np.ndarray
     orientation: np.ndarray
     width: np.ndarray
     height: np.ndarray
+    strength: np.ndarray = None
 
     _what = "ridge"
 
@@ -84,8 +96,8 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
     Returns
     -------
     RidgeResult
-        ``measure``, ``orientation``, ``width`` and ``height``, float32 for any input
-        except float64, which stays float64.
+        ``measure``, ``orientation``, ``width``, ``height`` and ``strength``, float32 for
+        any input except float64, which stays float64.
 
     References
     ----------
@@ -109,22 +121,41 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
 
 
 def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, threads,
-               params):
-    """Ridge measure, orientation, width and height of a (B, M, N) block of images,
-    each (B, M, N)."""
+               params, reference=None):
+    """Ridge measure, orientation, width, height and strength of a (B, M, N) block of
+    images, each (B, M, N); ``reference``: what the strength's contrast is relative to
+    (default: each image's range)."""
     keep = polarity_sign(polarity)
     system, tiling = _tiles.prepare(block.shape[1:], "ridge", preset=preset, mode=mode,
                                     dtype=block.dtype, params=params)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
-    (measure, orientation, width, height), divisors, flat = _tiles.measure_block(
+    (measure, orientation, width, height, response), divisors, flat = _tiles.measure_block(
         system, tiling, block, min_contrast, RIDGE_MIN_CONTRAST,
-        lambda s, w, beta, t: _ridge_maps(s, w, beta, pivot, keep, t), 4, threads)
+        lambda s, w, beta, t: _ridge_maps(s, w, beta, pivot, keep, t), 5, threads)
     height *= divisors[:, None, None].astype(height.dtype)
-    for array in (measure, width, height):
+    for array in (measure, width, height, response):
         array[flat] = 0.0
     orientation[flat] = np.nan
-    return measure, orientation, width, height
+    with np.errstate(over="ignore", under="ignore"):
+        ratio = divisors / _references(block, reference)
+    strength = ridge_strength(measure, orientation, width, response, ratio, threads)
+    return measure, orientation, width, height, strength
+
+
+def ridge_strength(measure, orientation, width, response, ratio, threads):
+    """(B, M, N) strength from the maps of a block: ``response`` is the signed pivot
+    height at every pixel in units of the divisor (overwritten), ``ratio`` (B,) the
+    divisor over the reference contrast."""
+    centre = contrast_strength(measure, response, ratio, RIDGE_STRENGTH_HALF)
+    strength = np.empty_like(centre)
+    maxima = np.empty(measure.shape[1:], np.bool_)
+    for i in range(measure.shape[0]):    # spread from the centre lines across the width
+        run_rows(_kernels.nonmax_suppress, maxima.shape[0], threads, measure[i],
+                 orientation[i], maxima)
+        centre[i][~maxima] = 0.0
+        _kernels.spread_across(centre[i], orientation[i], width[i], strength[i])
+    return strength
 
 
 def _ridge_maps(system, work, beta, pivot, keep, threads):
@@ -149,8 +180,8 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
                                   (expected, inv_pivot, floor))
 
     # |even responses| of every slot (one slice per orientation, whoever folds it)
-    stack, orientation, height, width = workspace(
-        "ridges", [(n_rows, n_o, 2 * S, cols)] + [shape] * 3, [dtype] * 4)
+    stack, orientation, height, width, response = workspace(
+        "ridges", [(n_rows, n_o, 2 * S, cols)] + [shape] * 4, [dtype] * 5)
     active, c0, c1 = active_region(system, count or 1)
 
     def new_states(n_workers):
@@ -167,5 +198,6 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
         lambda state, other: merge_best(state, other, n_o, threads, per_slot=4 * S))
     run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, winner,
              widths, inv_pivot, stack, left_slot, right_slot, slope, axis, twin,
-             keep, active, c0, c1, height, width, orientation)
-    return tuple(crop_block(system, a, count) for a in (measure, orientation, width, height))
+             keep, active, c0, c1, height, width, orientation, response)
+    return tuple(crop_block(system, a, count)
+                 for a in (measure, orientation, width, height, response))

@@ -42,7 +42,7 @@ def test_npz_has_named_fields(step_png, tmp_path):
         assert sorted(data.files) == ["thin"]
     assert run("edges", step_png, "--format", "npz", "-o", tmp_path / "e.npz").exit_code == 0
     with np.load(tmp_path / "e.npz") as data:
-        assert sorted(data.files) == ["measure", "orientation"]
+        assert sorted(data.files) == ["measure", "orientation", "strength"]
         assert data["measure"].dtype == np.float32
 
 
@@ -102,7 +102,7 @@ def test_formats_and_fields(step_png, tmp_path):
                  "--polarity", "both")
     assert result.exit_code == 0, result.output
     fields = np.load(tmp_path / "r.npy")
-    assert fields.shape == (4, 48, 64)           # measure, orientation, width, height
+    assert fields.shape == (5, 48, 64)     # measure, orientation, width, height, strength
 
 
 def test_never_overwrites_without_force(step_png):
@@ -231,7 +231,7 @@ def test_extract_command(step_png, tmp_path):
     result = run("extract", folder, "-o", out, "--features", "edges,ridges")
     assert result.exit_code == 0, result.output
     with np.load(out) as data:
-        assert data["features"].shape == (3, 7, 48, 64)
+        assert data["features"].shape == (3, 9, 48, 64)
         assert list(data["names"])[:3] == ["edges", "edges_cos2", "edges_sin2"]
         assert [p.rsplit("/", 1)[-1] for p in data["files"]] == ["s0.png", "s1.png", "s2.png"]
     result = run("extract", folder, "-o", out, "--features", "coefficients",

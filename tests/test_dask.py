@@ -64,7 +64,7 @@ def test_extract_on_a_stack_is_exact():
     rng = np.random.default_rng(0)
     stack = rng.random((12, 64, 64)).astype(np.float32)
     lazy = sfd.extract(da.from_array(stack, chunks=(5, 64, 64)), features=("edges", "ridges"))
-    assert lazy.shape == (12, 7, 64, 64) and lazy.chunks[0] == (5, 5, 2)
+    assert lazy.shape == (12, 9, 64, 64) and lazy.chunks[0] == (5, 5, 2)
     np.testing.assert_array_equal(lazy.compute(), sf.extract(stack))
     coefficients = sfd.extract(da.from_array(stack, chunks=(4, 64, 64)),
                                features="coefficients", preset="small")

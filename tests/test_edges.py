@@ -118,7 +118,7 @@ def test_kernels_equal_naive_reference(mode, pivot_scales):
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     expected_measure, expected_orientation = naive.edges(system, work, 0.02, pivot)
     for threads in (1, 2, 3):                # 3: orientations dealt 4, 3, 3
-        measure, orientation = _edge_maps(system, work, 0.02, pivot, threads)
+        measure, orientation, _ = _edge_maps(system, work, 0.02, pivot, threads)
         np.testing.assert_allclose(measure, system.crop(expected_measure), atol=1e-12)
         np.testing.assert_allclose(orientation, system.crop(expected_orientation),
                                    atol=1e-9)

@@ -17,8 +17,8 @@ def test_measures_equal_per_image_calls(batch):
     stack = sf.extract(batch, features=("edges", "ridges"))
     names = sf.feature_names(("edges", "ridges"))
     assert stack.shape == (5, len(names), 40, 48) and stack.dtype == np.float32
-    assert names == ("edges", "edges_cos2", "edges_sin2",
-                     "ridges", "ridges_cos2", "ridges_sin2", "ridges_width")
+    assert names == ("edges", "edges_cos2", "edges_sin2", "edges_strength",
+                     "ridges", "ridges_cos2", "ridges_sin2", "ridges_width", "ridges_strength")
     for b, image in enumerate(batch):
         e = sf.edges(image)
         r = sf.ridges(image)
@@ -26,8 +26,10 @@ def test_measures_equal_per_image_calls(batch):
         angle = np.radians(2 * e.orientation.astype(np.float64))
         np.testing.assert_allclose(stack[b, 1], np.nan_to_num(np.cos(angle)), atol=1e-6)
         np.testing.assert_allclose(stack[b, 2], np.nan_to_num(np.sin(angle)), atol=1e-6)
-        np.testing.assert_array_equal(stack[b, 3], r.measure)
-        np.testing.assert_array_equal(stack[b, 6], r.width)
+        np.testing.assert_array_equal(stack[b, 3], e.strength)
+        np.testing.assert_array_equal(stack[b, 4], r.measure)
+        np.testing.assert_array_equal(stack[b, 7], r.width)
+        np.testing.assert_array_equal(stack[b, 8], r.strength)
     assert not stack[2].any()                         # flat: zeros, no NaN
     assert np.isfinite(stack).all()
 
@@ -35,7 +37,7 @@ def test_measures_equal_per_image_calls(batch):
 def test_blob_channels_equal_per_image_calls(batch):
     stack = sf.extract(batch[:3], features=("blobs", "edges"), max_diameter=16)
     names = sf.feature_names(("blobs", "edges"))
-    assert names[:2] == ("blobs", "blobs_diameter") and stack.shape == (3, 5, 40, 48)
+    assert names[:2] == ("blobs", "blobs_diameter") and stack.shape == (3, 6, 40, 48)
     for b in range(3):
         result = sf.blobs(batch[b], max_diameter=16)
         np.testing.assert_array_equal(stack[b, 0], result.measure)
@@ -47,7 +49,7 @@ def test_orientation_channels_are_continuous_across_180_degrees():
     image = np.zeros((48, 48), np.float32)
     image[:, 24:] = 1                                 # vertical edge: 0 or 180 degrees
     stack = sf.extract(image, features="edges")
-    assert stack.shape == (1, 3, 48, 48)
+    assert stack.shape == (1, 4, 48, 48)
     assert stack[0, 1, 24, 23] == pytest.approx(1.0, abs=1e-4)
     assert stack[0, 2, 24, 23] == pytest.approx(0.0, abs=1e-3)
 
@@ -108,7 +110,7 @@ def test_absolute_min_contrast_in_blocks_equals_per_image_calls():
     for b, image in enumerate(images):
         np.testing.assert_allclose(stack[b, 0], sf.edges(image, min_contrast=0.05).measure,
                                    atol=1e-5)
-        np.testing.assert_allclose(stack[b, 3], sf.ridges(image, min_contrast=0.05).measure,
+        np.testing.assert_allclose(stack[b, 4], sf.ridges(image, min_contrast=0.05).measure,
                                    atol=1e-5)
 
 

@@ -41,16 +41,21 @@ def test_bad_tile_size_environment(monkeypatch):
         sf.edges(np.eye(600, 600))
 
 
+@pytest.mark.parametrize("pivot_scales,angle_tolerance", [("all", 0.05), ("lowest", 0.1)])
 @pytest.mark.parametrize("theta", [0, 35, 90, 140])
-def test_tiled_edges_equal_whole_image_on_clean_structures(monkeypatch, theta):
+def test_tiled_edges_equal_whole_image_on_clean_structures(monkeypatch, theta, pivot_scales,
+                                                           angle_tolerance):
+    # "lowest" (the default) pivots on the coarse scales, whose wider filters feel the
+    # tile seams a little more: up to 0.057 degrees at 140 degrees.
     image, _ = step(theta, n=400, offset=0.25)
-    whole = sf.edges(image)
+    whole = sf.edges(image, pivot_scales=pivot_scales)
     monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "320")     # 100 px margin, 120 px cores
-    tiled = sf.edges(image)
+    tiled = sf.edges(image, pivot_scales=pivot_scales)
     np.testing.assert_allclose(tiled.measure, whole.measure, atol=2e-3)
+    np.testing.assert_allclose(tiled.strength, whole.strength, atol=2e-3)
     strong = whole.measure > 0.5
     error = np.abs((tiled.orientation[strong] - whole.orientation[strong] + 90) % 180 - 90)
-    assert error.max() < 0.05
+    assert error.max() < angle_tolerance
 
 
 def test_tiled_ridges_equal_whole_image_on_clean_structures(monkeypatch):

@@ -1,0 +1,134 @@
+"""The detectors the harness scores: shearfeat at its defaults, beside the classic peers
+scikit-image ships, on the same images.
+
+Each BSDS method maps a grey image in [0, 1] to a graded map in [0, 1] (thresholded by
+the protocol) or to a binary one-pixel map (one P/R point).  Each DRIVE method maps the
+green channel to a score per pixel (higher: more vessel).  Each cells method maps the blue
+channel and a threshold to (K, 2) centres.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+from skimage import feature, filters
+
+import shearfeat as sf
+
+
+def _unit(a):
+    peak = float(a.max())
+    return a / peak if peak > 0 else a
+
+
+# -- BSDS500 ------------------------------------------------------------------------------
+
+def sf_edges_measure(grey):
+    """The CoShREM edge measure at its defaults, with non-maximum suppression."""
+    e = sf.edges(grey.astype(np.float32))
+    return e.measure * sf.thin(e, low=0.0, high=0.0)
+
+
+def sf_edges_measure_v1(grey):
+    """The measure at the first release's defaults (pivot over all scales); the measure
+    itself is unchanged, so this is the 'before' row."""
+    e = sf.edges(grey.astype(np.float32), pivot_scales="all")
+    return e.measure * sf.thin(e, low=0.0, high=0.0)
+
+
+def sf_thin_v1(grey):
+    """``thin`` as the first release had it: hysteresis (0.1, 0.3) on the measure, pivot
+    over all scales."""
+    e = sf.edges(grey.astype(np.float32), pivot_scales="all")
+    return sf.thin(sf.EdgeResult(e.measure, e.orientation), low=0.1, high=0.3)
+
+
+def sf_edges_strength(grey):
+    """``EdgeResult.strength`` at its defaults, with non-maximum suppression."""
+    e = sf.edges(grey.astype(np.float32))
+    return e.strength * sf.thin(e, low=0.0, high=0.0)
+
+
+def sf_thin(grey):
+    """``thin(edges(image))`` at its defaults (binary)."""
+    return sf.thin(sf.edges(grey.astype(np.float32)))
+
+
+def canny_magnitude(grey, sigma=2.0):
+    """Canny's graded map: Gaussian-smoothed gradient magnitude after Canny's own
+    non-maximum suppression, over its largest value."""
+    smoothed = ndimage.gaussian_filter(grey, sigma, mode="nearest")
+    magnitude = np.hypot(ndimage.sobel(smoothed, 0), ndimage.sobel(smoothed, 1))
+    maxima = feature.canny(grey, sigma=sigma, low_threshold=0.0, high_threshold=0.0)
+    return _unit(magnitude * maxima)
+
+
+def canny_binary_2(grey):
+    """``skimage.feature.canny(image, sigma=2)``, its default thresholds (binary)."""
+    return feature.canny(grey, sigma=2.0)
+
+
+def canny_binary_3(grey):
+    """``skimage.feature.canny(image, sigma=3)`` (binary)."""
+    return feature.canny(grey, sigma=3.0)
+
+
+BSDS_GRADED = {"shearfeat v1 measure+NMS": sf_edges_measure_v1,
+               "shearfeat measure+NMS": sf_edges_measure,
+               "shearfeat strength+NMS": sf_edges_strength,
+               "canny sigma 2 +NMS": canny_magnitude}
+BSDS_BINARY = {"shearfeat v1 thin(edges)": sf_thin_v1,
+               "shearfeat thin(edges)": sf_thin,
+               "canny binary sigma 2": canny_binary_2,
+               "canny binary sigma 3": canny_binary_3}
+
+
+# -- DRIVE --------------------------------------------------------------------------------
+
+def sf_ridges_measure(green):
+    """The dark-ridge measure at its defaults."""
+    return sf.ridges(green.astype(np.float32), polarity="dark").measure
+
+
+def sf_ridges_strength(green):
+    """``RidgeResult.strength`` (dark) at its defaults."""
+    return sf.ridges(green.astype(np.float32), polarity="dark").strength
+
+
+def sato(green):
+    return filters.sato(green, sigmas=range(1, 5), black_ridges=True)
+
+
+def frangi(green):
+    return filters.frangi(green, black_ridges=True)
+
+
+DRIVE = {"shearfeat ridge measure": sf_ridges_measure,
+         "shearfeat ridge strength": sf_ridges_strength,
+         "sato sigma 1-4": sato, "frangi": frangi}
+
+
+# -- VGG cells ----------------------------------------------------------------------------
+# Each returns a function of the threshold, so the costly part runs once per image.
+
+def sf_blobs(blue):
+    b = sf.blobs(blue.astype(np.float32), min_diameter=4, max_diameter=16)
+    return lambda t: b.detect(t)[:, :2]
+
+
+def blob_dog(blue):
+    sigmas = dict(min_sigma=4 / (2 * np.sqrt(2)), max_sigma=16 / (2 * np.sqrt(2)))
+    return lambda t: feature.blob_dog(blue, threshold=t, **sigmas)[:, :2]
+
+
+PEER_THRESHOLDS = np.round(np.geomspace(0.001, 0.3, 40), 5)
+
+
+def blob_log(blue):
+    sigmas = dict(min_sigma=4 / (2 * np.sqrt(2)), max_sigma=16 / (2 * np.sqrt(2)))
+    return lambda t: feature.blob_log(blue, threshold=t, num_sigma=7, **sigmas)[:, :2]
+
+
+CELLS = {"shearfeat blobs.detect": (sf_blobs, np.round(np.arange(0.02, 0.9, 0.02), 2)),
+         "blob_dog": (blob_dog, PEER_THRESHOLDS),
+         "blob_log": (blob_log, PEER_THRESHOLDS)}

@@ -1,0 +1,58 @@
+"""The quality harness's scoring (benchmarks/quality), on cases with known answers; the
+annotated data itself never enters the test suite."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.quality import scoring  # noqa: E402
+
+
+def test_pooled_auc_known_cases():
+    labels = np.array([0, 0, 1, 1], bool)
+    assert scoring.pooled_auc([0.1, 0.2, 0.8, 0.9], labels) == 1.0
+    assert scoring.pooled_auc([0.9, 0.8, 0.2, 0.1], labels) == 0.0
+    assert scoring.pooled_auc([0.5, 0.5, 0.5, 0.5], labels) == 0.5       # ties averaged
+    assert scoring.pooled_auc([0.1, 0.6, 0.5, 0.9], labels) == 0.75
+    with pytest.raises(ValueError, match="finite"):
+        scoring.pooled_auc([np.nan, 0, 1, 1], labels)
+
+
+def test_cells_are_matched_one_to_one_within_tolerance():
+    cells = np.array([[10.0, 10.0], [50.0, 50.0]])
+    two_on_one = np.array([[11.0, 10.0], [9.0, 10.0]])            # both near the first
+    assert scoring.cell_counts(two_on_one, cells).tolist() == [1, 2, 2]
+    far = np.array([[10.0, 17.0]])                                 # 7 px > 6 px away
+    assert scoring.cell_counts(far, cells).tolist() == [0, 1, 2]
+    assert scoring.cell_counts(np.empty((0, 2)), cells).tolist() == [0, 0, 2]
+    p, r, f = scoring.cell_f1([1, 2, 2])
+    assert (p, r, f) == (0.5, 0.5, 0.5)
+
+
+def test_boundaries_perfect_shifted_and_empty():
+    truth = np.zeros((100, 150), bool)
+    truth[50, 10:140] = True
+    counts = scoring.boundary_counts(truth, [truth, truth])
+    assert counts.tolist() == [260, 260, 130, 130]            # recall sums annotators
+    shifted = np.roll(truth, 1, axis=0)                       # within 0.0075 * diagonal
+    assert scoring.prf(scoring.boundary_counts(shifted, [truth]))[2] == 1.0
+    far = np.roll(truth, 10, axis=0)
+    assert scoring.prf(scoring.boundary_counts(far, [truth]))[2] == 0.0
+    p, r, f = scoring.prf(scoring.boundary_counts(np.zeros_like(truth), [truth]))
+    assert r == 0.0 and f == 0.0
+
+
+def test_ods_of_a_graded_map_that_ranks_truth_first():
+    truth = np.zeros((60, 80), bool)
+    truth[30, 5:75] = True
+    noise = np.zeros_like(truth, dtype=float)
+    noise[10, 5:75] = 0.3                                      # a weaker false line
+    graded = np.where(truth, 0.9, noise)
+    levels = scoring.thresholds(9)
+    counts = [scoring.graded_counts(graded, [truth], levels)]
+    ods, ois, ap, best = scoring.ods_ois_ap(counts)
+    assert ods == ois == 1.0 and 0.3 < levels[best] <= 0.9
+    assert ap > 0.9

@@ -1,0 +1,83 @@
+"""``strength``: the measure weighted by contrast, invariant to ``a * image + b``."""
+
+import numpy as np
+import pytest
+
+import shearfeat as sf
+from shearfeat._strength import contrast_strength, references
+
+
+def two_steps(faint=0.05, strong=1.0, n=128):
+    """A faint step at column 32 and a strong one at column 96, both vertical."""
+    image = np.zeros((n, n), np.float32)
+    image[:, 32:] += faint
+    image[:, 96:] += strong
+    return image
+
+
+def test_faint_step_is_weaker_than_strong_boundary_with_equal_measure():
+    e = sf.edges(two_steps(), min_contrast=1e-4)
+    row = 64
+    faint, strong = e.measure[row, 28:36].max(), e.measure[row, 92:100].max()
+    assert faint == pytest.approx(strong, abs=0.01)            # same shape: same measure
+    s_faint, s_strong = e.strength[row, 28:36].max(), e.strength[row, 92:100].max()
+    assert s_strong > 0.7 and s_faint < 0.25 * s_strong
+    # where it peaks across each step is where the measure peaks
+    assert np.argmax(e.strength[row, 28:36]) == np.argmax(e.measure[row, 28:36])
+    assert np.argmax(e.strength[row, 92:100]) == np.argmax(e.measure[row, 92:100])
+
+
+@pytest.mark.parametrize("a,b", [(3.0, -7.0), (0.01, 100.0), (250.0, 0.0)])
+def test_strength_is_invariant_to_affine_intensity_changes(a, b):
+    image = two_steps() + 0.05 * np.random.default_rng(0).random((128, 128)).astype(np.float32)
+    reference = sf.edges(image)
+    changed = sf.edges((a * image.astype(np.float64) + b).astype(np.float32))
+    np.testing.assert_allclose(changed.strength, reference.strength, atol=2e-3)
+    r_ref = sf.ridges(image, polarity="both")
+    r_new = sf.ridges((a * image.astype(np.float64) + b).astype(np.float32), polarity="both")
+    np.testing.assert_allclose(r_new.strength, r_ref.strength, atol=2e-3)
+
+
+def test_strength_weights_the_measure_by_a_saturating_contrast():
+    measure = np.full((1, 4, 4), 0.8, np.float32)
+    contrast = np.full((1, 4, 4), 0.3, np.float32)
+    out = contrast_strength(measure, contrast.copy(), np.array([1.0]), 0.3)
+    np.testing.assert_allclose(out, 0.8 * 1.3 / 2, rtol=1e-6)
+    full = contrast_strength(measure, np.ones((1, 4, 4), np.float32), np.array([1.0]), 0.3)
+    np.testing.assert_allclose(full, 0.8, rtol=1e-6)     # the reference contrast: measure
+    huge = contrast_strength(measure, np.full((1, 4, 4), np.inf, np.float32),
+                             np.array([np.inf]), 0.3)
+    np.testing.assert_allclose(huge, 0.8)                  # saturated, never NaN
+
+
+def test_reference_is_checked():
+    block = np.zeros((1, 4, 4))
+    with pytest.raises(ValueError, match="reference"):
+        references(block, -1.0)
+    assert np.isfinite(references(block, None)).all()     # flat: no division by zero
+
+
+def test_results_built_without_strength_rank_by_measure():
+    e = sf.edges(two_steps())
+    rebuilt = sf.EdgeResult(e.measure, e.orientation)
+    assert rebuilt.strength is rebuilt.measure
+
+
+@pytest.mark.parametrize("width", [1, 2, 4, 8])
+def test_dark_line_region_covers_its_width(width):
+    rng = np.random.default_rng(width)
+    n = 96
+    image = np.full((n, n), 0.5, np.float32)
+    start = 48 - width // 2
+    image[:, start:start + width] -= 0.1                    # 10 % contrast
+    image += rng.normal(0, 0.01, image.shape).astype(np.float32)
+    r = sf.ridges(image, polarity="dark")
+    rows = slice(16, n - 16)
+    region = r.strength[rows] > 0.5 * np.median(r.strength[rows, start:start + width])
+    inside = region[:, start:start + width].mean()
+    outside = np.concatenate([region[:, :start - 2], region[:, start + width + 2:]], axis=1)
+    assert inside > 0.9                                     # the full width is covered
+    assert outside.mean() < 0.01                            # and little beyond it
+    # the centre line is still one pixel wide
+    centre = sf.thin(r)[rows]
+    assert (centre.sum(axis=1) <= 2).mean() > 0.9
