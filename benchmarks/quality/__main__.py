@@ -35,11 +35,9 @@ def _bsds_one(task):
     return counts, seconds
 
 
-def run_bsds(args, split, pool, perturb=None):
+def run_bsds(args, split, pool):
     from . import data, methods, scoring
     images = list(data.bsds(args.data, split, args.limit))
-    if perturb is not None:
-        images = [(n, perturb(g, i), t) for i, (n, g, t) in enumerate(images)]
     levels = scoring.thresholds(args.levels)
     rows = []
     for method in _selected({**methods.BSDS_GRADED, **methods.BSDS_BINARY}, args):
@@ -137,7 +135,7 @@ def main(argv=None):
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="the folder of ../shared/data")
     parser.add_argument("--bench", nargs="+", default=["bsds", "drive", "cells"],
-                        choices=["bsds", "drive", "cells", "robust"])
+                        choices=["bsds", "drive", "cells"])
     parser.add_argument("--split", nargs="+", default=["tune", "aside"],
                         choices=["tune", "aside"])
     parser.add_argument("--limit", type=int, help="at most this many images per split")
@@ -158,12 +156,8 @@ def main(argv=None):
     with get_context("fork").Pool(args.jobs) as pool:
         for bench in args.bench:
             for split in args.split:
-                if bench == "robust":
-                    from .robustness import run_robust
-                    new = run_robust(args, split, pool, run_bsds)
-                else:
-                    new = {"bsds": run_bsds, "drive": run_drive,
-                           "cells": run_cells}[bench](args, split, pool)
+                new = {"bsds": run_bsds, "drive": run_drive,
+                       "cells": run_cells}[bench](args, split, pool)
                 for r in new:
                     print_row(r)
                 rows += new
