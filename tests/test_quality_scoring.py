@@ -56,3 +56,25 @@ def test_ods_of_a_graded_map_that_ranks_truth_first():
     ods, ois, ap, best = scoring.ods_ois_ap(counts)
     assert ods == ois == 1.0 and 0.3 < levels[best] <= 0.9
     assert ap > 0.9
+
+
+def test_perturbations_do_what_they_say():
+    from benchmarks.quality import robust
+    rng = np.random.default_rng(0)
+    grey = 0.2 + 0.6 * rng.random((40, 60))
+    contrast = robust.perturb("contrast x0.25", grey, 0)
+    assert contrast.mean() == pytest.approx(grey.mean())
+    assert contrast.std() == pytest.approx(0.25 * grey.std())
+    np.testing.assert_allclose(robust.perturb("gamma 2.2", grey, 0), grey ** 2.2)
+    ramp = robust.perturb("ramp 0.2-1.0", grey, 0)
+    np.testing.assert_allclose(ramp[:, 0], 0.2 * grey[:, 0])
+    np.testing.assert_allclose(ramp[:, -1], grey[:, -1])
+    noisy = robust.perturb("noise 0.10", grey, 3)
+    np.testing.assert_array_equal(noisy, robust.perturb("noise 0.10", grey, 3))   # seeded
+    assert (noisy - grey).std() == pytest.approx(0.10, rel=0.1)
+    smooth = np.add.outer(np.linspace(0.2, 0.5, 40), np.linspace(0.0, 0.4, 60))
+    jpeg = robust.perturb("jpeg 20", smooth, 0)           # 8-bit, blocky, close
+    assert 0 < np.abs(jpeg - smooth).mean() < 0.02
+    for name in robust.PERTURBATIONS:                       # every one stays in [0, 1]
+        out = robust.perturb(name, grey, 1)
+        assert out.shape == grey.shape and 0 <= out.min() and out.max() <= 1

@@ -1,6 +1,6 @@
 """Score shearfeat and the classic detectors on three annotated benchmarks, in one run.
 
-    python -m benchmarks.quality --data ../shared/data [--bench bsds drive cells]
+    python -m benchmarks.quality --data ../shared/data [--bench bsds drive cells robust]
         [--split tune aside] [--limit N] [--match distance|bsds] [--levels 33]
         [--jobs 2] [--json out.json]
 
@@ -20,11 +20,14 @@ import sys
 import time
 from multiprocessing import get_context
 
+import numpy as np
+
 
 def _bsds_one(task):
-    from . import methods, scoring
-    method, grey, truths, levels, match = task
+    from . import methods, robust, scoring
+    method, grey, truths, levels, match, perturbation, seed = task
     fn = {**methods.BSDS_GRADED, **methods.BSDS_BINARY}[method]
+    grey = robust.perturb(perturbation, grey, seed)
     start = time.perf_counter()
     out = fn(grey)
     seconds = time.perf_counter() - start
@@ -41,8 +44,8 @@ def run_bsds(args, split, pool):
     levels = scoring.thresholds(args.levels)
     rows = []
     for method in _selected({**methods.BSDS_GRADED, **methods.BSDS_BINARY}, args):
-        results = pool.map(_bsds_one, [(method, g, t, levels, args.match)
-                                       for _, g, t in images])
+        results = pool.map(_bsds_one, [(method, g, t, levels, args.match, "clean", i)
+                                       for i, (_, g, t) in enumerate(images)])
         counts = [c for c, _ in results]
         ms = 1000 * sum(s for _, s in results) / len(results)
         if method in methods.BSDS_BINARY:
@@ -55,6 +58,41 @@ def run_bsds(args, split, pool):
     return rows
 
 
+def run_robust(args, split, pool):
+    """BSDS500 under each perturbation of :mod:`.robust`, three ways (see there)."""
+    from . import data, robust, scoring
+    images = list(data.bsds(args.data, split, args.limit))
+    levels = scoring.thresholds(args.levels)
+    methods = [m for m in robust.GRADED + robust.BINARY
+               if not args.methods or any(k in m for k in args.methods)]
+    rows = []
+    for method in methods:
+        clean = None
+        for perturbation in robust.PERTURBATIONS:
+            results = pool.map(_bsds_one, [(method, g, t, levels, args.match, perturbation, i)
+                                           for i, (_, g, t) in enumerate(images)])
+            counts = np.array([c for c, _ in results])
+            ms = 1000 * sum(s for _, s in results) / len(results)
+            if method in robust.BINARY:
+                figures = {"F": scoring.prf(counts[:, 0].sum(axis=0))[2]}
+            else:
+                ods, _, _, best = scoring.ods_ois_ap(counts)
+                at_clean = best if clean is None else clean["t"]
+                figures = {"ODS": ods,
+                           "F@clean": scoring.prf(counts[:, at_clean].sum(axis=0))[2],
+                           "t": at_clean}
+            if clean is None:
+                clean = dict(figures)
+            for key in ("ODS", "F@clean", "F"):
+                if key in figures:
+                    figures[f"{key} kept"] = figures[key] / clean[key] if clean[key] else 0.0
+            figures.pop("t", None)
+            rows.append(_row("robust", split, f"{method} | {perturbation}", figures, ms,
+                             len(images)))
+            print_row(rows[-1])
+    return rows
+
+
 def _drive_one(task):
     from . import methods
     method, green = task
@@ -64,7 +102,6 @@ def _drive_one(task):
 
 
 def run_drive(args, split, pool):
-    import numpy as np
     from . import data, methods, scoring
     images = list(data.drive(args.data, split, args.limit))
     rows = []
@@ -91,7 +128,6 @@ def _cells_one(task):
 
 
 def run_cells(args, split, pool):
-    import numpy as np
     from . import data, methods, scoring
     images = list(data.cells(args.data, split, args.limit))
     half = len(images) // 2
@@ -121,12 +157,12 @@ def _row(bench, split, method, figures, ms, n):
 
 
 def print_header():
-    print(f"{'benchmark':<10} {'split':<6} {'method':<28} {'n':>4} {'ms/img':>8}  figures")
+    print(f"{'benchmark':<10} {'split':<6} {'method':<44} {'n':>4} {'ms/img':>8}  figures")
 
 
 def print_row(r):
     figures = "  ".join(f"{k} {v:.3f}" for k, v in r["figures"].items())
-    print(f"{r['benchmark']:<10} {r['split']:<6} {r['method']:<28} {r['images']:>4} "
+    print(f"{r['benchmark']:<10} {r['split']:<6} {r['method']:<44} {r['images']:>4} "
           f"{r['ms_per_image']:>8.1f}  {figures}", flush=True)
 
 
@@ -135,7 +171,9 @@ def main(argv=None):
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="the folder of ../shared/data")
     parser.add_argument("--bench", nargs="+", default=["bsds", "drive", "cells"],
-                        choices=["bsds", "drive", "cells"])
+                        choices=["bsds", "drive", "cells", "robust"],
+                        help="robust: BSDS500 under contrast, gamma, illumination, noise "
+                             "and JPEG changes (benchmarks/quality/robust.py)")
     parser.add_argument("--split", nargs="+", default=["tune", "aside"],
                         choices=["tune", "aside"])
     parser.add_argument("--limit", type=int, help="at most this many images per split")
@@ -156,10 +194,11 @@ def main(argv=None):
     with get_context("fork").Pool(args.jobs) as pool:
         for bench in args.bench:
             for split in args.split:
-                new = {"bsds": run_bsds, "drive": run_drive,
-                       "cells": run_cells}[bench](args, split, pool)
-                for r in new:
-                    print_row(r)
+                new = {"bsds": run_bsds, "drive": run_drive, "cells": run_cells,
+                       "robust": run_robust}[bench](args, split, pool)
+                if bench != "robust":                 # robust prints as it goes
+                    for r in new:
+                        print_row(r)
                 rows += new
     if args.json:
         with open(args.json, "w") as f:
