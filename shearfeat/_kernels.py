@@ -338,8 +338,8 @@ def edge_orientation(measure, best_p, winner, stack, dir_r, dir_c, left_slot, ri
 
 
 @njit(**_OPTIONS)
-def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, winner,
-                 measure, active, r0, r1):
+def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, keep, stack, best_abs,
+                 winner, measure, oriented, active, r0, r1):
     """Fold orientation ``f`` (on- and off-origin slots) into the ridge state.
 
     The state keeps the best pivot magnitude, the winner's code ``(slot * 4 + e') * S +
@@ -352,7 +352,11 @@ def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, 
     pivot scale q, with W the ridge width the pair is tuned to: ``expected[e, q, s]`` is
     the even response EC(W, s) of scale s, ``inv_pivot[e, q] = 1 / EC(W, q)`` and
     ``floor[e, q] = beta * sum_s |EC(W, s)|``.  ``stack[:, f, e * S + s]`` receives
-    ``|real C(f, e, s + d)|``.  Only rows where ``active`` is True are computed (the rest
+    ``|real C(f, e, s + d)|``.  ``oriented`` keeps the largest ``keep * real C(f, 0, s +
+    d) / EC(W, s)`` (``|...|`` for ``keep`` 0) over every on-origin slot and scale: the
+    height of the ridge of the kept polarity that each filter sees (the off-origin
+    filters, which added 0.003 to the DRIVE AUC, are left out: they cost 5-10 % of the
+    ridges' time).  Only rows where ``active`` is True are computed (the rest
     is padding that is cropped); rows are computed whole, since loops over a column
     range did not vectorise as well (a 512 x 512 periodic call took 1.4x as long).
     """
@@ -373,10 +377,26 @@ def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, best_abs, 
         if not active[r]:
             continue
         _load_row(coeffs, r, 0, zr, zi)
-        for k in range(n_pairs):
-            dst = stack[r, f, k]
-            for c in range(n_cols):
-                dst[c] = abs(zr[k, c])
+        bor = oriented[r]
+        for k in range(n_pairs):             # one pass: |even| for the stack, and the
+            dst = stack[r, f, k]             # oriented response
+            src = zr[k]
+            if k >= n_s:                     # off-origin: half a pixel off, little news
+                for c in range(n_cols):
+                    dst[c] = abs(src[c])
+                continue
+            # in the data's type, so that the loops vectorise
+            g = dtype.type(inv_pivot[0, k] * (1 if keep == 0 else keep))
+            if keep == 0:
+                for c in range(n_cols):
+                    a = abs(src[c])
+                    dst[c] = a
+                    bor[c] = max(bor[c], g * a)
+            else:
+                for c in range(n_cols):
+                    v = src[c]
+                    dst[c] = abs(v)
+                    bor[c] = max(bor[c], g * v)
         for e in range(2):
             base = e * n_s
             for c in range(n_cols):

@@ -21,6 +21,11 @@ RIDGE_MIN_CONTRAST = 1 / 30
 #: turns from linear to saturated (see :mod:`shearfeat._strength`).  On DRIVE 21-30 the
 #: vessel AUC of the strength moved by < 0.003 between 0.03 and 0.3.
 RIDGE_STRENGTH_HALF = 0.1
+#: The oriented response's share of the strength (the spread centre lines have the
+#: rest).  On DRIVE 21-30 (dark vessels) the strength's pooled AUC was 0.920 at 0.25,
+#: 0.920 at 0.35, 0.916 at 0.5 and 0.764 at 0 (31-40: 0.927 at 0.25 and 0.5); weighting
+#: the finer filters more moved it by less than 0.001.
+ORIENTED_SHARE = 0.25
 
 
 @dataclass(frozen=True, repr=False)
@@ -42,10 +47,15 @@ class RidgeResult(MeasureResult):
         Signed height of the ridge above its surroundings, in image intensity units
         (positive: bright ridge); 0 where ``measure`` is 0.
     strength : (M, N) ndarray
-        Graded ridge map in [0, 1] that covers each ridge across its width: on a centre
-        line (a maximum of the measure across the ridge) the measure weighted by the
-        ridge's height against the image's range, ``measure * min(1, 1.1 x / (x + 0.1))``
-        (see :mod:`shearfeat._strength`), spread over the ``width`` pixels across it.
+        Graded ridge map in [0, 1] that covers each ridge across its width: 3/4 of one
+        part and 1/4 of another, each weighted ``min(1, 1.1 x / (x + 0.1))`` by a height
+        ``x`` over the image's range (see :mod:`shearfeat._strength`).  The first: on a
+        centre line (a maximum of the measure across the ridge) the measure, ``x`` the
+        pivot's height, spread over the ``width`` pixels across it.  The second, the
+        oriented response: ``x`` the largest height of a ridge of the kept polarity
+        that any on-origin filter sees at the pixel; it grades a vessel's whole width
+        and the thin, faint ridges the measure misses (DRIVE 21-30, dark vessels:
+        pooled AUC 0.920, against 0.764 for the first part alone).
         Invariant to ``image -> a * image + b`` (a > 0).
     """
 
@@ -130,23 +140,25 @@ def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, thr
                                     dtype=block.dtype, params=params)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
-    (measure, orientation, width, height, response), divisors, flat = _tiles.measure_block(
-        system, tiling, block, min_contrast, RIDGE_MIN_CONTRAST,
-        lambda s, w, beta, t: _ridge_maps(s, w, beta, pivot, keep, t), 5, threads)
+    (measure, orientation, width, height, response, oriented), divisors, flat = \
+        _tiles.measure_block(system, tiling, block, min_contrast, RIDGE_MIN_CONTRAST,
+                             lambda s, w, beta, t: _ridge_maps(s, w, beta, pivot, keep, t),
+                             6, threads)
     height *= divisors[:, None, None].astype(height.dtype)
-    for array in (measure, width, height, response):
+    for array in (measure, width, height, response, oriented):
         array[flat] = 0.0
     orientation[flat] = np.nan
     with np.errstate(over="ignore", under="ignore"):
         ratio = divisors / _references(block, reference)
-    strength = ridge_strength(measure, orientation, width, response, ratio, threads)
+    strength = ridge_strength(measure, orientation, width, response, oriented, ratio,
+                              threads)
     return measure, orientation, width, height, strength
 
 
-def ridge_strength(measure, orientation, width, response, ratio, threads):
+def ridge_strength(measure, orientation, width, response, oriented, ratio, threads):
     """(B, M, N) strength from the maps of a block: ``response`` is the signed pivot
-    height at every pixel in units of the divisor (overwritten), ``ratio`` (B,) the
-    divisor over the reference contrast."""
+    height at every pixel and ``oriented`` the oriented response, both in units of the
+    divisor (both overwritten), ``ratio`` (B,) the divisor over the reference contrast."""
     centre = contrast_strength(measure, response, ratio, RIDGE_STRENGTH_HALF)
     strength = np.empty_like(centre)
     maxima = np.empty(measure.shape[1:], np.bool_)
@@ -155,6 +167,10 @@ def ridge_strength(measure, orientation, width, response, ratio, threads):
                  orientation[i], maxima)
         centre[i][~maxima] = 0.0
         _kernels.spread_across(centre[i], orientation[i], width[i], strength[i])
+    graded = contrast_strength(np.ones_like(strength), oriented, ratio, RIDGE_STRENGTH_HALF)
+    strength *= strength.dtype.type(1.0 - ORIENTED_SHARE)
+    graded *= graded.dtype.type(ORIENTED_SHARE)
+    strength += graded
     return strength
 
 
@@ -186,18 +202,23 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
 
     def new_states(n_workers):
         """Each worker's best pivot magnitude, the winner ((slot * 4 + parity, plus 2 if
-        negative) * S + pivot scale) and the measure there."""
-        return winner_states("ridge state", n_workers, shape, dtype)
+        negative) * S + pivot scale), the measure there, and the oriented response."""
+        oriented, = workspace("ridge oriented", [(n_workers,) + shape], [dtype])
+        oriented.fill(0)
+        return winner_states("ridge state", n_workers, shape, dtype) + (oriented,)
 
     def fold(f, coeffs, state):
-        _kernels.ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, stack, *state,
-                              active, 0, n_rows)
+        _kernels.ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, keep, stack,
+                              *state, active, 0, n_rows)
 
-    best_abs, winner, measure = stream(
-        system, work, threads, fold, new_states,
-        lambda state, other: merge_best(state, other, n_o, threads, per_slot=4 * S))
+    def merge(state, other):
+        merge_best(state[:3], other[:3], n_o, threads, per_slot=4 * S)
+        np.maximum(state[3], other[3], out=state[3])
+
+    best_abs, winner, measure, oriented = stream(system, work, threads, fold, new_states,
+                                                 merge)
     run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, winner,
              widths, inv_pivot, stack, left_slot, right_slot, slope, axis, twin,
              keep, active, c0, c1, height, width, orientation, response)
     return tuple(crop_block(system, a, count)
-                 for a in (measure, orientation, width, height, response))
+                 for a in (measure, orientation, width, height, response, oriented))

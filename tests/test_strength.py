@@ -81,3 +81,23 @@ def test_dark_line_region_covers_its_width(width):
     # the centre line is still one pixel wide
     centre = sf.thin(r)[rows]
     assert (centre.sum(axis=1) <= 2).mean() > 0.9
+
+
+def test_a_strong_bright_line_does_not_hide_a_faint_dark_one_beside_it():
+    # The measure's pivot is the strongest even response of either sign, so next to a
+    # bright line four times stronger the dark line's measure is weak (0.25 here); the
+    # oriented part of the strength asks each filter for the kept polarity only.  (The
+    # flanks of the bright line, where filters see it in their negative lobes, grade as
+    # dark ridges too, as they do for Hessian-based filters such as Sato's, but less.)
+    n = 96
+    image = np.full((n, n), 0.5, np.float32)
+    image[:, 38:41] += 0.4                                  # bright, 3 px
+    image[:, 46:48] -= 0.1                                  # dark, 2 px, 6 px away
+    image += np.random.default_rng(5).normal(0, 0.01, image.shape).astype(np.float32)
+    r = sf.ridges(image, polarity="dark")
+    dark = np.median(r.strength[16:-16], axis=0)
+    on_dark = dark[46:48].min()
+    assert on_dark > 1.25 * np.median(r.measure[16:-16, 46:48])
+    assert dark[38:41].max() < 0.25 * on_dark               # the bright line is not dark
+    assert dark[30:37].max() < 0.75 * on_dark               # its flanks are less so
+    assert dark[60:80].max() < 0.15 * on_dark               # nor is the flat background
