@@ -186,6 +186,11 @@ class Plans:
     images : int
         Number of images transformed by one call of :meth:`forward` (a block of small
         images shares one plan).
+    in_place : bool
+        The inverse transform overwrites :attr:`products` (then :attr:`coefficients` is
+        the same array): a batch of spectra less memory, at no cost in time (FFTW's
+        in-place plans measured no slower than its out-of-place ones here).  Such
+        plans cannot write into another array (:meth:`inverse` refuses ``out``).
 
     Attributes
     ----------
@@ -196,13 +201,15 @@ class Plans:
     products : (batch, M, N) complex ndarray
         Input of the inverse transform.
     coefficients : (batch, M, N) complex ndarray
-        Output of the inverse transform (unnormalised: the filters carry ``1 / (M N)``).
+        Output of the inverse transform (unnormalised: the filters carry ``1 / (M N)``);
+        :attr:`products` itself when ``in_place``.
     """
 
-    def __init__(self, shape, batch, dtype, threads, effort, images=1):
+    def __init__(self, shape, batch, dtype, threads, effort, images=1, in_place=False):
         self.shape = tuple(shape)
         self.batch = int(batch)
         self.images = int(images)
+        self.in_place = bool(in_place)
         self.dtype = np.dtype(dtype)
         flags = (effort, "FFTW_DESTROY_INPUT")
         self._flags, self._threads = flags, threads
@@ -212,7 +219,8 @@ class Plans:
         self.image = pyfftw.empty_aligned((self.images,) + self.shape, self.dtype)
         self.spectrum = pyfftw.empty_aligned((self.images,) + self.shape, self.dtype)
         self.products = pyfftw.empty_aligned((self.batch,) + self.shape, self.dtype)
-        self.coefficients = pyfftw.empty_aligned((self.batch,) + self.shape, self.dtype)
+        self.coefficients = self.products if self.in_place else \
+            pyfftw.empty_aligned((self.batch,) + self.shape, self.dtype)
         self._forward = pyfftw.FFTW(self.image, self.spectrum, axes=(1, 2),
                                     direction="FFTW_FORWARD", flags=flags, threads=threads)
         self._inverse = pyfftw.FFTW(self.products, self.coefficients, axes=(1, 2),
@@ -270,6 +278,8 @@ class Plans:
         if out is None:
             self._inverse.execute()
             return self.coefficients
+        if self.in_place:
+            raise ValueError("in-place plans transform their products in place, not into out")
         self._inverse.update_arrays(self.products, out)
         try:
             self._inverse.execute()
@@ -289,11 +299,12 @@ def is_aligned(array) -> bool:
     return array.ctypes.data % pyfftw.simd_alignment == 0
 
 
-def get_plans(shape, batch, dtype, threads, effort=None, images=1) -> Plans:
+def get_plans(shape, batch, dtype, threads, effort=None, images=1,
+              in_place=False) -> Plans:
     """Return the calling thread's cached :class:`Plans`, building them if needed."""
     effort = default_effort(shape) if effort is None else effort
     key = (threading.get_ident(), tuple(shape), int(batch), np.dtype(dtype).str,
-           int(threads), effort, int(images))
+           int(threads), effort, int(images), bool(in_place))
     with _lock:
         plans = _cache.get(key)
         if plans is not None:
@@ -303,7 +314,7 @@ def get_plans(shape, batch, dtype, threads, effort=None, images=1) -> Plans:
         if not _wisdom_loaded:
             _warn_foreign()
             _load_wisdom()
-    plans = Plans(shape, batch, dtype, threads, effort, images)   # planning outside the lock
+    plans = Plans(shape, batch, dtype, threads, effort, images, in_place)   # unlocked
     with _lock:
         _cache[key] = plans
         while len(_cache) > _CACHE_SIZE:

@@ -101,7 +101,7 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
 
     def own_plans():
         return _fft.get_plans(system.transform_shape, n_pairs * count, system.complex_dtype,
-                              fft_threads, images=count)
+                              fft_threads, images=count, in_place=True)
 
     plans = own_plans()
     plans.image[...] = system.pad(block)

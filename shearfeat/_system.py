@@ -493,7 +493,7 @@ class ShearletSystem:
             maps = 3 if self.kind == "ridge" else 1            # orientation (width, height)
             shared = stack + maps * pixels * real_size
         filters = self._pair_groups * per_group * pixels * complex_size
-        fft = (2 + 2 * per_group) * pixels * complex_size
+        fft = (2 + per_group) * pixels * complex_size        # in-place inverse plans
         work = workers * (fft + own) + shared + images
         return {"filters": filters, "work": work, "total": filters + work}
 

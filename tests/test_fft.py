@@ -74,3 +74,26 @@ def test_real_mkl_loaded_first(tmp_path):
     assert "foreign FFTW 3.3.4 wrappers" in done.stdout and "blobs 1" in done.stdout
     assert "not to FFTW" in done.stderr
     assert wisdom.read_bytes() == b"their wisdom"
+
+
+@pytest.mark.parametrize("columns", [None, ((0, 5), (27, 32))])
+def test_in_place_plans_transform_like_out_of_place_ones(columns):
+    rng = np.random.default_rng(0)
+    spectra = rng.standard_normal((3, 32, 32)) + 1j * rng.standard_normal((3, 32, 32))
+    if columns is not None:                     # what a pruned inverse may assume
+        spectra[:, :, 5:27] = 0
+    spectra = spectra.astype(np.complex64)
+    shape = spectra.shape[1:]
+    separate = _fft.Plans(shape, 3, np.complex64, 1, "FFTW_ESTIMATE")
+    shared = _fft.Plans(shape, 3, np.complex64, 1, "FFTW_ESTIMATE", in_place=True)
+    assert shared.coefficients is shared.products
+    results = []
+    for plans in (separate, shared):
+        plans.products[...] = spectra
+        out = plans.inverse() if columns is None else plans.inverse_columns(columns)
+        results.append(out.copy())
+    np.testing.assert_allclose(results[1], results[0], rtol=0, atol=1e-4)
+    np.testing.assert_allclose(results[0], np.fft.ifft2(spectra) * spectra[0].size,
+                               rtol=0, atol=1e-3)
+    with pytest.raises(ValueError, match="in place"):
+        shared.inverse(_fft.empty_aligned(spectra.shape, np.complex64))
