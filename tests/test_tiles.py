@@ -82,6 +82,20 @@ def test_tiled_edges_on_a_natural_image(monkeypatch):
     assert (difference > 0.02).mean() < 1e-3
 
 
+def test_tiled_ridges_on_a_natural_image(monkeypatch):
+    # Ridges tile with 1.5 reaches of margin (edges with 2): their pivots are even parts,
+    # whose tails beyond the reach are short.
+    from skimage import data, transform
+    image = transform.resize(data.camera().astype(np.float32), (420, 450)).astype(np.float32)
+    whole = sf.ridges(image, polarity="both")
+    monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "480")      # 131 px margin, 218 px cores
+    tiled = sf.ridges(image, polarity="both")
+    difference = np.abs(tiled.measure - whole.measure)
+    assert np.quantile(difference, 0.99) < 5e-3
+    assert (difference > 0.02).mean() < 1e-3
+    assert np.quantile(np.abs(tiled.strength - whole.strength), 0.99) < 5e-3
+
+
 def test_coshrem_preset_keeps_the_whole_image_widths(monkeypatch):
     image, _ = step(20, n=300)
     whole = sf.edges(image, preset="coshrem")
