@@ -158,16 +158,21 @@ def merge_best(state, other, n_o, threads, per_slot=1):
     run_rows(merge_rows, take.shape[0], threads)
 
 
-def active_region(system, count, margin=1):
+def active_region(system, count, margin=1, core=None):
     """Where on ``count`` stacked transform grids the measure kernels compute: a row mask
     and a column range ``c0, c1`` covering the image and ``margin`` pixels around it
     (the edge orientation reads one pixel up and aside).  The rest is padding that is
-    cropped away."""
+    cropped away.  ``core``, ``((r0, r1), (c0, c1))`` on the transform grid, is the part
+    of a tile's window that is kept (default: the system's image, inside its padding):
+    a window's margins are transformed but never measured."""
     period, cols = system.transform_shape
-    (top, _), (left, _) = system.padding
+    if core is None:
+        (top, _), (left, _) = system.padding
+        core = (top, top + system.shape[0]), (left, left + system.shape[1])
+    (top, bottom), (left, right) = core
     rows = np.zeros(period, np.bool_)
-    rows[max(0, top - margin):top + system.shape[0] + margin] = True
-    c0, c1 = max(0, left - margin), min(cols, left + system.shape[1] + margin)
+    rows[max(0, top - margin):bottom + margin] = True
+    c0, c1 = max(0, left - margin), min(cols, right + margin)
     return np.tile(rows, count), c0, c1
 
 

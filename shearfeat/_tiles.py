@@ -43,16 +43,19 @@ def prepare(shape, kind, *, preset, mode, dtype, params):
 
 
 def run(system, tiling, work, maps, n_outputs):
-    """``maps(system, work)``, over the tiles of ``tiling`` when there are some."""
+    """``maps(system, work, None)``, or over the tiles of ``tiling`` when there are some
+    (see :func:`in_tiles`)."""
     if tiling is None:
-        return maps(system, work)
+        return maps(system, work, None)
     tiles, margin = tiling
     return in_tiles(work, system, maps, n_outputs, margin, tiles)
 
 
 def in_tiles(work, system, maps, n_outputs, margin, tiles):
-    """Run ``maps(system, window)`` over the windows of ``tiles`` and assemble its
-    ``n_outputs`` per-pixel maps for the whole image."""
+    """Run ``maps(system, window, core)`` over the windows of ``tiles`` and assemble its
+    ``n_outputs`` per-pixel maps for the whole image.  ``core``, ``((r0, r1), (c0,
+    c1))`` in the window, is the part of it that is kept: the maps need be right only
+    there (see :func:`shearfeat._stream.active_region`)."""
     (win_r, starts_r, core_r), (win_c, starts_c, core_c) = tiles
     padded = np.pad(work, margin, mode="symmetric")
     # Windows reach ``margin`` pixels before their core; pad the far ends to the window.
@@ -64,9 +67,10 @@ def in_tiles(work, system, maps, n_outputs, margin, tiles):
     for r0 in starts_r:
         for c0 in starts_c:
             window = np.ascontiguousarray(padded[r0:r0 + win_r, c0:c0 + win_c])
-            results = maps(system, window)
             rows = min(core_r, work.shape[0] - r0)
             cols = min(core_c, work.shape[1] - c0)
+            core = (margin, margin + rows), (margin, margin + cols)
+            results = maps(system, window, core)
             for out, result in zip(outputs, results):
                 out[r0:r0 + rows, c0:c0 + cols] = result[margin:margin + rows,
                                                          margin:margin + cols]
@@ -132,7 +136,8 @@ def normalise_into(out, images, means, divisors, flat, scales=None):
 
 def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs, threads):
     """Run a measure over a (B, M, N) block of images; ``maps(system, work, beta,
-    threads)`` computes its ``n_outputs`` maps from normalised images.
+    threads, core)`` computes its ``n_outputs`` maps from normalised images (right at
+    least on ``core`` of a tile's window, see :func:`in_tiles`; None for whole images).
 
     Every image is normalised to zero mean and unit range, so that the relative
     ``default`` minimal contrast applies.  An absolute ``min_contrast`` instead divides
@@ -173,6 +178,10 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs,
 
     def run_blocks(mine, threads):
         work = np.zeros((size,) + block.shape[1:], block.dtype)
+
+        def window_maps(system, window, core):
+            return maps(system, window, beta, threads, core)
+
         for start in mine:
             n = min(size, count - start)
             window = slice(start, start + n)
@@ -180,10 +189,9 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs,
                            flat[window], scales[window])
             work[n:] = 0.0
             if tiling is None:
-                results = maps(system, work, beta, threads)
+                results = maps(system, work, beta, threads, None)
             else:
-                results = [r[None] for r in run(system, tiling, work[0],
-                                                lambda s, w: maps(s, w, beta, threads),
+                results = [r[None] for r in run(system, tiling, work[0], window_maps,
                                                 n_outputs)]
             for out, result in zip(outputs, results):
                 out[start:start + n] = result[:n]

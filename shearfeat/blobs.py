@@ -195,15 +195,16 @@ def blob_maps(block, *, min_diameter, max_diameter, min_contrast, polarity, mode
                                     dtype=block.dtype, params=params)
     (measure, diameter, height), divisors, flat = _tiles.measure_block(
         system, tiling, block, min_contrast, BLOB_MIN_CONTRAST,
-        lambda s, w, beta, t: _blob_maps(s, w, beta, keep, t), 3, threads)
+        lambda s, w, beta, t, core: _blob_maps(s, w, beta, keep, t, core), 3, threads)
     height *= divisors[:, None, None].astype(height.dtype)
     for array in (measure, diameter, height):
         array[flat] = 0.0
     return measure, diameter, height
 
 
-def _blob_maps(system, work, beta, keep, threads):
-    """The three blob maps of one normalised (M, N) image or a (B, M, N) block."""
+def _blob_maps(system, work, beta, keep, threads, core=None):
+    """The three blob maps of one normalised (M, N) image or a (B, M, N) block (of a
+    tile's window, right on its ``core``: see ``_stream.active_region``)."""
     count = None if work.ndim == 2 else work.shape[0]
     period, cols = system.transform_shape
     n_rows = period * (count or 1)
@@ -216,7 +217,7 @@ def _blob_maps(system, work, beta, keep, threads):
     stack, odd_max, measure, diameter, height = workspace(
         "blobs", [(n_rows, J, system.n_orientations // 2, cols), (n_rows, J, cols)] + [shape] * 3,
         [dtype] * 5)
-    active, c0, c1 = active_region(system, count or 1, margin=0)
+    active, c0, c1 = active_region(system, count or 1, margin=0, core=core)
 
     def fold(s, coeffs, state):        # every scale writes its own slices: nothing to merge
         _kernels.blob_update(coeffs, s, stack, odd_max, active, c0, c1, 0, n_rows)

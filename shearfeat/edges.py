@@ -127,7 +127,7 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     (measure, orientation, pivot_response), divisors, flat = _tiles.measure_block(
         system, tiling, block, min_contrast, EDGE_MIN_CONTRAST,
-        lambda s, w, beta, t: _edge_maps(s, w, beta, pivot, t), 3, threads)
+        lambda s, w, beta, t, core: _edge_maps(s, w, beta, pivot, t, core), 3, threads)
     measure[flat] = 0.0
     orientation[flat] = np.nan
     # the pivot response is the step's contrast over the divisor (see EdgeResult)
@@ -137,8 +137,9 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     return measure, orientation, strength
 
 
-def _edge_maps(system, work, beta, pivot, threads):
-    """Measure and orientation of one normalised (M, N) image or a (B, M, N) block."""
+def _edge_maps(system, work, beta, pivot, threads, core=None):
+    """Measure and orientation of one normalised (M, N) image or a (B, M, N) block (of
+    a tile's window, right on its ``core``: see ``_stream.active_region``)."""
     table = system.orientation_table
     n_o, S = system.n_orientations, system.n_measure_scales
     count = None if work.ndim == 2 else work.shape[0]
@@ -154,7 +155,7 @@ def _edge_maps(system, work, beta, pivot, threads):
     # odd responses at the pivot scales (one slice per orientation, whoever folds it)
     stack, orientation = workspace("edges", [(n_rows, n_o, S, cols), shape], [dtype, dtype])
     beta = dtype.type(beta)
-    active, _, _ = active_region(system, count or 1)      # every column: see edge_update
+    active, _, _ = active_region(system, count or 1, core=core)   # all columns: edge_update
 
     def new_states(n_workers):
         """Each worker's best pivot, the winner (slot * S + pivot scale) and the measure

@@ -141,9 +141,10 @@ def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, thr
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     (measure, orientation, width, height, response, oriented), divisors, flat = \
-        _tiles.measure_block(system, tiling, block, min_contrast, RIDGE_MIN_CONTRAST,
-                             lambda s, w, beta, t: _ridge_maps(s, w, beta, pivot, keep, t),
-                             6, threads)
+        _tiles.measure_block(
+            system, tiling, block, min_contrast, RIDGE_MIN_CONTRAST,
+            lambda s, w, beta, t, core: _ridge_maps(s, w, beta, pivot, keep, t, core),
+            6, threads)
     height *= divisors[:, None, None].astype(height.dtype)
     for array in (measure, width, height, response, oriented):
         array[flat] = 0.0
@@ -174,8 +175,9 @@ def ridge_strength(measure, orientation, width, response, oriented, ratio, threa
     return strength
 
 
-def _ridge_maps(system, work, beta, pivot, keep, threads):
-    """The four ridge maps of one normalised (M, N) image or a (B, M, N) block."""
+def _ridge_maps(system, work, beta, pivot, keep, threads, core=None):
+    """The ridge maps of one normalised (M, N) image or a (B, M, N) block (of a tile's
+    window, right on its ``core``: see ``_stream.active_region``)."""
     table = system.orientation_table
     n_o, S, d = system.n_orientations, system.n_measure_scales, system.measure_offset
     count = None if work.ndim == 2 else work.shape[0]
@@ -198,7 +200,7 @@ def _ridge_maps(system, work, beta, pivot, keep, threads):
     # |even responses| of every slot (one slice per orientation, whoever folds it)
     stack, orientation, height, width, response = workspace(
         "ridges", [(n_rows, n_o, 2 * S, cols)] + [shape] * 4, [dtype] * 5)
-    active, c0, c1 = active_region(system, count or 1)
+    active, c0, c1 = active_region(system, count or 1, core=core)
 
     def new_states(n_workers):
         """Each worker's best pivot magnitude, the winner ((slot * 4 + parity, plus 2 if

@@ -198,3 +198,14 @@ def test_workers_take_every_group_once_a_late_one_fewer(monkeypatch, in_order):
     assert len(taken[main]) > system.n_scales // 2
     if in_order:                                  # each worker folds its groups in order
         assert all(mine == sorted(mine) for mine in taken.values())
+
+
+def test_active_region_covers_the_kept_core_and_its_margin():
+    from shearfeat._stream import active_region
+    system = cached_system((64, 80), "edge", mode="periodic")
+    rows, c0, c1 = active_region(system, 2)
+    assert rows.all() and (c0, c1) == (0, 80)          # a whole periodic image
+    rows, c0, c1 = active_region(system, 2, margin=1, core=((10, 30), (5, 70)))
+    assert rows.shape == (128,) and (c0, c1) == (4, 71)
+    np.testing.assert_array_equal(np.flatnonzero(rows[:64]), np.arange(9, 31))
+    np.testing.assert_array_equal(rows[64:], rows[:64])  # every image of the block
