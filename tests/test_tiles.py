@@ -128,18 +128,23 @@ def test_tiling_weighs_the_work_it_adds(monkeypatch):
 
     def tiles(kind, shape):
         p = resolve_params(shape, kind)
-        return _plan.memory_plan(shape, kind, p, np.float32, 2 * measure_radius(p, kind))
+        return _plan.memory_plan(shape, kind, p, np.float32, _plan.margin(p, kind))
 
-    # At 1.5 GiB, 872 x 1000 blobs need ~6 % more than the limit whole; tiles would transform 3.3x
-    # the pixels (4.8 s instead of 0.76 s): not tiled.
-    assert tiles("blob", (872, 1000)) is None
+    # At 1.5 GiB, 940 x 1388 blobs need 23 % more than the limit whole, and tiles would
+    # transform 2.05x the pixels: not tiled (UNTILED_SLACK, TILING_MAX_WORK).
+    p = resolve_params((940, 1388), "blob")
+    radius = measure_radius(p, "blob")
+    whole = np.prod([_plan.fast_length(n + 2 * radius) for n in (940, 1388)])
+    assert whole * _plan._bytes_per_pixel("blob", p, "<f4") > _env.memory_limit()
+    assert tiles("blob", (940, 1388)) is None
+    assert tiles("blob", (872, 1000)) is None                  # fits whole
     assert tiles("edge", (1024, 1024)) is None
     # a large image is tiled, in windows that fit the limit and cover it, and the
     # windows need not be square: fewer pixels than the square plan of the same limit
     for kind, shape in [("edge", (4096, 4096)), ("ridge", (1024, 1024)),
                         ("ridge", (3000, 1000))]:
         p = resolve_params(shape, kind)
-        margin = 2 * measure_radius(p, kind)
+        margin = _plan.margin(p, kind)
         plan = tiles(kind, shape)
         assert plan is not None
         (win_r, starts_r, core_r), (win_c, starts_c, core_c) = plan
