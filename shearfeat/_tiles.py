@@ -77,6 +77,16 @@ def in_tiles(work, system, maps, n_outputs, margin, tiles):
     return outputs
 
 
+def _outside_zeroed(maps, core):
+    """``maps`` (..., M, N) with every pixel outside ``core`` set to 0 (in place)."""
+    (r0, r1), (c0, c1) = core
+    maps[..., :r0, :] = 0
+    maps[..., r1:, :] = 0
+    maps[..., :, :c0] = 0
+    maps[..., :, c1:] = 0
+    return maps
+
+
 #: Work memory of one block of small images (see :func:`measure_block`).
 BLOCK_BYTES = 32 * 2 ** 20
 
@@ -134,10 +144,13 @@ def normalise_into(out, images, means, divisors, flat, scales=None):
             out[i, r] = part
 
 
-def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs, threads):
+def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs, threads,
+                  core=None):
     """Run a measure over a (B, M, N) block of images; ``maps(system, work, beta,
     threads, core)`` computes its ``n_outputs`` maps from normalised images (right at
-    least on ``core`` of a tile's window, see :func:`in_tiles`; None for whole images).
+    least on ``core`` of a tile's window, see :func:`in_tiles`).  ``core``, ``((r0, r1),
+    (c0, c1))``, is the part of each untiled image that the caller keeps (a Dask chunk's
+    core): the maps are computed there and are 0 elsewhere (default: everywhere).
 
     Every image is normalised to zero mean and unit range, so that the relative
     ``default`` minimal contrast applies.  An absolute ``min_contrast`` instead divides
@@ -189,7 +202,9 @@ def measure_block(system, tiling, block, min_contrast, default, maps, n_outputs,
                            flat[window], scales[window])
             work[n:] = 0.0
             if tiling is None:
-                results = maps(system, work, beta, threads, None)
+                results = maps(system, work, beta, threads, core)
+                if core is not None:
+                    results = [_outside_zeroed(result, core) for result in results]
             else:
                 results = [r[None] for r in run(system, tiling, work[0], window_maps,
                                                 n_outputs)]

@@ -187,15 +187,17 @@ def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
 
 
 def blob_maps(block, *, min_diameter, max_diameter, min_contrast, polarity, mode, preset,
-              threads, params):
-    """Blob measure, diameter and height of a (B, M, N) block of images, each (B, M, N)."""
+              threads, params, core=None):
+    """Blob measure, diameter and height of a (B, M, N) block of images, each (B, M, N);
+    ``core``: the part of each image that is kept (see ``_tiles.measure_block``)."""
     keep = polarity_sign(polarity)
     params = dict(params, min_diameter=min_diameter, max_diameter=max_diameter)
     system, tiling = _tiles.prepare(block.shape[1:], "blob", preset=preset, mode=mode,
                                     dtype=block.dtype, params=params)
     (measure, diameter, height), divisors, flat = _tiles.measure_block(
         system, tiling, block, min_contrast, BLOB_MIN_CONTRAST,
-        lambda s, w, beta, t, core: _blob_maps(s, w, beta, keep, t, core), 3, threads)
+        lambda s, w, beta, t, part: _blob_maps(s, w, beta, keep, t, part), 3, threads,
+        core)
     height *= divisors[:, None, None].astype(height.dtype)
     for array in (measure, diameter, height):
         array[flat] = 0.0

@@ -73,7 +73,7 @@ def _as_dask_image(image, name="image"):
 def _chunk_maps(window, *, width, kind, options, params, min_contrast):
     """The maps of the core of one overlapped chunk: the window is padded on its far
     sides to an FFT-friendly shape (reflecting, as at an image border), transformed
-    periodically, and its margin cut off."""
+    periodically, measured on its core only, and its margin cut off."""
     maps = _MEASURES[kind][0]
     if kind == "blob":                   # blob_maps takes the diameters by name
         params = dict(params)
@@ -82,8 +82,9 @@ def _chunk_maps(window, *, width, kind, options, params, min_contrast):
     rows, cols = window.shape
     grown = np.pad(window, ((0, fast_length(rows) - rows), (0, fast_length(cols) - cols)),
                    mode="symmetric")
+    core = (width, rows - width), (width, cols - width)     # the rest is cut off below
     out = maps(np.ascontiguousarray(grown)[None], min_contrast=min_contrast, mode="periodic",
-               preset="default", threads=1, params=params, **options)
+               preset="default", threads=1, params=params, core=core, **options)
     return np.stack([m[0, width:rows - width, width:cols - width] for m in out])
 
 

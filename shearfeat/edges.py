@@ -117,17 +117,18 @@ def edges(image, *, min_contrast=None, pivot_scales="lowest", mode="reflect",
 
 
 def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, params,
-              reference=None):
+              reference=None, core=None):
     """Edge measure, orientation and strength of a (B, M, N) block of images, each
     (B, M, N); ``reference``: the contrast strength is relative to (default: each image's
-    range)."""
+    range); ``core``: the part of each image that is kept (see ``_tiles.measure_block``)."""
     system, tiling = _tiles.prepare(block.shape[1:], "edge", preset=preset, mode=mode,
                                     dtype=block.dtype, params=params)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     (measure, orientation, pivot_response), divisors, flat = _tiles.measure_block(
         system, tiling, block, min_contrast, EDGE_MIN_CONTRAST,
-        lambda s, w, beta, t, core: _edge_maps(s, w, beta, pivot, t, core), 3, threads)
+        lambda s, w, beta, t, part: _edge_maps(s, w, beta, pivot, t, part), 3, threads,
+        core)
     measure[flat] = 0.0
     orientation[flat] = np.nan
     # the pivot response is the step's contrast over the divisor (see EdgeResult)

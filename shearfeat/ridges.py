@@ -131,20 +131,26 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
 
 
 def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, threads,
-               params, reference=None):
+               params, reference=None, core=None):
     """Ridge measure, orientation, width, height and strength of a (B, M, N) block of
     images, each (B, M, N); ``reference``: what the strength's contrast is relative to
-    (default: each image's range)."""
+    (default: each image's range); ``core``: the part of each image that is kept (see
+    ``_tiles.measure_block``; the maps are computed a little beyond it, as far as the
+    strength reads: see :func:`_spread_reach`)."""
     keep = polarity_sign(polarity)
     system, tiling = _tiles.prepare(block.shape[1:], "ridge", preset=preset, mode=mode,
                                     dtype=block.dtype, params=params)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
+    if core is not None:
+        reach = _spread_reach(system)
+        core = tuple((max(0, a - reach), min(n, b + reach))
+                     for (a, b), n in zip(core, block.shape[1:]))
     (measure, orientation, width, height, response, oriented), divisors, flat = \
         _tiles.measure_block(
             system, tiling, block, min_contrast, RIDGE_MIN_CONTRAST,
-            lambda s, w, beta, t, core: _ridge_maps(s, w, beta, pivot, keep, t, core),
-            6, threads)
+            lambda s, w, beta, t, part: _ridge_maps(s, w, beta, pivot, keep, t, part),
+            6, threads, core)
     height *= divisors[:, None, None].astype(height.dtype)
     for array in (measure, width, height, response, oriented):
         array[flat] = 0.0
@@ -154,6 +160,13 @@ def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, thr
     strength = ridge_strength(measure, orientation, width, response, oriented, ratio,
                               threads)
     return measure, orientation, width, height, strength
+
+
+def _spread_reach(system):
+    """Pixels around a pixel whose maps its strength reads: the non-maximum test looks
+    one pixel across, and a centre line spreads half the widest ridge width the system
+    measures across itself (see ``_kernels.spread_across``)."""
+    return int(np.ceil(system.ridge_widths.max() / 2)) + 2
 
 
 def ridge_strength(measure, orientation, width, response, oriented, ratio, threads):

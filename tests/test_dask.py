@@ -19,28 +19,33 @@ def photo():
     return transform.resize(data.camera().astype(np.float32), (1000, 900)).astype(np.float32)
 
 
-def _close(lazy, whole, name):
+def _close(lazy, whole, name, flipped=1e-3):
     difference = np.abs(np.asarray(lazy) - whole)
     # the in-memory tiling's tolerance (tests/test_tiles.py): near ties between
     # orientations flip in a few texture pixels, everything else agrees
     assert np.quantile(difference, 0.99) < 5e-3, name
-    assert (difference > 0.02).mean() < 1e-3, name
+    assert (difference > 0.02).mean() < flipped, name
 
 
 def test_measures_on_chunks_equal_the_whole_image(photo):
     image = da.from_array(photo, chunks=(400, 350))
-    blob_image = da.from_array(photo, chunks=500)         # the blob margin is 336 px
+    blob_image = da.from_array(photo, chunks=500)         # the blob margin is 252 px
     e = sfd.edges(image)
     assert isinstance(e, sf.EdgeResult) and isinstance(e.measure, da.Array)
     assert e.measure.chunks == image.chunks and e.measure.dtype == np.float32
     whole = sf.edges(photo)
     measure, orientation = da.compute(e.measure, e.orientation)
     _close(measure, whole.measure, "edges")
+    _close(e.strength.compute(), whole.strength, "edge strength")
     strong = (whole.measure > 0.5) & (measure > 0.5)
     error = np.abs((orientation[strong] - whole.orientation[strong] + 90) % 180 - 90)
     assert np.quantile(error, 0.99) < 1.0
     r, whole_r = sfd.ridges(image, polarity="both"), sf.ridges(photo, polarity="both")
     _close(r.measure.compute(), whole_r.measure, "ridges")
+    # The strength spreads centre lines across their width (chunks measure that far
+    # beyond their cores), so each flipped centre pixel differs across a ridge's width:
+    # 0.11 % of the pixels here.
+    _close(r.strength.compute(), whole_r.strength, "ridge strength", flipped=2e-3)
     b, whole_b = sfd.blobs(blob_image), sf.blobs(photo)
     _close(b.measure.compute(), whole_b.measure, "blobs")
     found = sf.BlobResult(*da.compute(b.measure, b.diameter, b.height)).detect()

@@ -167,3 +167,27 @@ def test_rectangular_windows_give_the_whole_image_result(monkeypatch):
     assert tiling is not None and system.shape[0] != system.shape[1]
     tiled = sf.edges(image)
     np.testing.assert_allclose(tiled.measure, whole.measure, atol=2e-3)
+
+
+@pytest.mark.parametrize("kind", ["edge", "ridge", "blob"])
+def test_maps_measured_on_a_core_equal_the_whole_maps_there(kind):
+    # A Dask chunk measures only its core (and, for the ridge strength, as far around
+    # it as the strength reads): exactly what measuring everything gives there.
+    from skimage import data, transform
+    from shearfeat.blobs import blob_maps
+    from shearfeat.edges import edge_maps
+    from shearfeat.ridges import ridge_maps
+    image = transform.resize(data.camera().astype(np.float32), (320, 336)).astype(np.float32)
+    maps, options = {"edge": (edge_maps, dict(pivot_scales="lowest")),
+                     "ridge": (ridge_maps, dict(pivot_scales="all", polarity="both")),
+                     "blob": (blob_maps, dict(min_diameter=None, max_diameter=None,
+                                              polarity="bright"))}[kind]
+    common = dict(min_contrast=None, mode="periodic", preset="default", threads=1,
+                  params={}, **options)
+    core = (90, 230), (70, 250)
+    whole = maps(image[None], **common)
+    part = maps(image[None], core=core, **common)
+    (r0, r1), (c0, c1) = core
+    for full, kept in zip(whole, part):
+        np.testing.assert_array_equal(kept[:, r0:r1, c0:c1], full[:, r0:r1, c0:c1])
+        assert not kept[:, :r0 - 30].any()           # not measured: zero, not stale
