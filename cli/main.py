@@ -347,7 +347,8 @@ def _draw_blobs(grey, fields):
 @click.option("--max-diameter", type=click.FloatRange(min=2), default=None,
               help="Largest blob diameter in pixels (default 64).")
 @click.option("--threshold", type=click.FloatRange(0, 1, max_open=True), default=None,
-              help="Detection threshold on the measure (default 0.3).")
+              help="Smallest blob height to detect, as a fraction of the image's "
+                   "intensity range (default 0.1).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write every detected blob to this CSV file: "
                                  "file,row,col,diameter,strength,height.")
@@ -381,7 +382,8 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
         found, strength = result.detect(threshold, with_strength=True)
         centre = np.clip(found[:, :2].round().astype(int), 0,
                          np.array(result.height.shape) - 1)
-        heights = result.height[centre[:, 0], centre[:, 1]].astype(float)
+        span = float(np.ptp(np.asarray(image, np.float64)))      # peak heights: of the range
+        heights = result.peak_height[centre[:, 0], centre[:, 1]].astype(float) * span
         with lock:
             rows.extend((str(path), *blob, s, h) for blob, s, h in zip(found, strength,
                                                                       heights))

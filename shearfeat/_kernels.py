@@ -590,24 +590,28 @@ def nonmax_suppress(measure, orientation, out, r0, r1):
 
 
 @njit(**_OPTIONS)
-def blob_update(coeffs, s, stack, odd_max, active, c0, c1, r0, r1):
+def blob_update(coeffs, s, stack, odd_max, mean, active, c0, c1, r0, r1):
     """Fold the maps of blob scale ``s`` into the state.
 
     ``coeffs`` holds ``even_r + i odd_r`` for the ``R`` even rotations, then
     ``odd + i odd`` pairs of the other ``R`` rotations (see ShearletSystem).  Writes the
-    even responses to ``stack[r, s]`` and the largest odd magnitude to ``odd_max[r, s]``.
+    even responses to ``stack[r, s]``, their mean over the rotations to ``mean[r, s]``
+    and the largest odd magnitude to ``odd_max[r, s]``.
     """
     n_even = stack.shape[2]
     n_maps = coeffs.shape[0]
     n = c1 - c0
+    inv = 1.0 / n_even
     for r in range(r0, r1):
         if not active[r]:
             continue
         # Loops over slices from 0: an index c0 + c that may be negative for all Numba
         # knows keeps LLVM from vectorising (it took 3.5x as long).
         out = odd_max[r, s, c0:c1]
+        average = mean[r, s, c0:c1]
         for c in range(n):
             out[c] = 0.0
+            average[c] = 0.0
         for k in range(n_maps):
             row = coeffs[k, r, c0:c1]
             if k < n_even:
@@ -615,6 +619,7 @@ def blob_update(coeffs, s, stack, odd_max, active, c0, c1, r0, r1):
                 for c in range(n):
                     z = row[c]
                     even[c] = z.real
+                    average[c] += inv * z.real
                     out[c] = max(out[c], abs(z.imag))
             else:
                 for c in range(n):
@@ -752,6 +757,99 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
                 measure[r, c] = numerator[i] / denominator[i]
                 diameter[r, c] = diameter0 * 2.0 ** (-t0[i] / spo)
                 height[r, c] = h[i]
+
+
+@njit(**_OPTIONS)
+def blob_peaks(stack, mean, odd_max, cal_p, cal_u, peak_response, beta, spo, diameter0,
+               keep, odd_ratio, partner_ratio, edge_ratio, period, height, diameter, scale,
+               active, c0, c1, r0, r1):
+    """Blob candidates that hold in crowds: the coarsest scale at which a pixel is a
+    peak of the mean even response ``mean`` (over the rotations), and the disk it fits.
+
+    At scale ``s`` (between the guards) a pixel with ``v = sgn * mean[s] > beta`` (in
+    units of a disk's peak response; ``sgn``: the blob's sign, ``keep`` or, for 0, that
+    of ``mean``) is a peak when ``v`` is at least its 8 neighbours' and the next finer
+    scale's, and the next coarser scale answers with the same sign (a molecule's
+    diagonal side lobes answer a gap between blobs of the other sign at one scale
+    only, the centre of a disk of it too); when the response's Hessian
+    there is not elongated (``tr^2 / det < (edge_ratio + 1)^2 / edge_ratio``, Lowe's
+    test: a line or an edge answers along itself); when the odd molecule of the same
+    scale (``odd_max[s + spo]``) answers less than ``odd_ratio * v`` and the measure's
+    odd partner, an octave coarser (``odd_max[s]``), less than ``partner_ratio * v`` (a
+    disk's centre is symmetric; a corner, or a slanted edge that meets a reflected
+    border, is not); and when no rotation answers with the opposite sign by more than
+    ``v``.  Neighbours read on the periodic image of ``period`` rows and the full width:
+    ``active`` must cover the rows and columns around the ones that are kept.
+
+    Writes the fitted height ``sgn * v / peak_response`` (intensity over the
+    normalising unit), the diameter (parabola over the scales, calibrated as the
+    measure's) and the scale index; 0, 0, -1 where the pixel is no peak at any scale.
+    """
+    n_s = mean.shape[1]
+    cols = mean.shape[2]
+    limit = (edge_ratio + 1.0) ** 2 / edge_ratio
+    step = int(spo + 0.5)
+    for r in range(r0, r1):
+        if not active[r]:
+            continue
+        up = _wrap_row(r, 1, period)
+        down = _wrap_row(r, -1, period)
+        for c in range(c0, c1):
+            height[r, c] = 0.0
+            diameter[r, c] = 0.0
+            scale[r, c] = -1.0
+            left_c = _wrap(c - 1, cols)
+            right_c = _wrap(c + 1, cols)
+            for s in range(1, n_s - 1):
+                m = mean[r, s, c]
+                sgn = float(keep)
+                if keep == 0:
+                    sgn = 1.0 if m > 0.0 else -1.0
+                v = sgn * m
+                if not v > beta * peak_response or v < sgn * mean[r, s + 1, c] \
+                        or not sgn * mean[r, s - 1, c] > 0.0:
+                    continue
+                w = mean[up, s]
+                x = mean[r, s]
+                y = mean[down, s]
+                n00 = sgn * w[left_c]
+                n01 = sgn * w[c]
+                n02 = sgn * w[right_c]
+                n10 = sgn * x[left_c]
+                n12 = sgn * x[right_c]
+                n20 = sgn * y[left_c]
+                n21 = sgn * y[c]
+                n22 = sgn * y[right_c]
+                if v < max(max(max(n00, n01), max(n02, n10)),
+                           max(max(n12, n20), max(n21, n22))):
+                    continue
+                d_rr = n01 + n21 - 2.0 * v
+                d_cc = n10 + n12 - 2.0 * v
+                d_rc = 0.25 * (n22 - n20 - n02 + n00)
+                det = d_rr * d_cc - d_rc * d_rc
+                trace = d_rr + d_cc
+                if not (det > 0.0 and trace * trace < limit * det):
+                    continue
+                if not (odd_max[r, min(s + step, n_s - 1), c] < odd_ratio * v
+                        and odd_max[r, s, c] < partner_ratio * v):
+                    continue
+                opposite = v
+                for q in range(stack.shape[2]):
+                    opposite = min(opposite, sgn * stack[r, s, q, c])
+                if opposite < -v:
+                    continue
+                left = sgn * mean[r, s - 1, c]
+                right = sgn * mean[r, s + 1, c]
+                curve = left - 2.0 * v + right
+                p = cal_p[0]
+                if curve < 0.0:
+                    p = (left - right) / (2.0 * curve)
+                p = min(max(p, cal_p[0]), cal_p[-1])
+                t = s + _interp(p, cal_p, cal_u)
+                height[r, c] = sgn * v / peak_response
+                diameter[r, c] = diameter0 * 2.0 ** (-t / spo)
+                scale[r, c] = s
+                break
 
 
 @njit(**_OPTIONS)

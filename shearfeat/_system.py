@@ -483,8 +483,8 @@ class ShearletSystem:
         images = 2 * int(np.prod(self.shape)) * real_size      # the normalised input, a crop
         if self.kind == "blob":
             per_group = 3 * self.n_orientations // 4
-            stack = self.n_scales * (self.n_orientations // 2 + 1) * pixels * real_size
-            shared = stack + 3 * pixels * real_size            # the stacks, three results
+            stack = self.n_scales * (self.n_orientations // 2 + 2) * pixels * real_size
+            shared = stack + 6 * pixels * real_size            # the stacks, six results
             own = 0                                            # nothing to merge
         else:
             per_group = max(self.n_measure_scales, 0) * (2 if self.kind == "ridge" else 1)

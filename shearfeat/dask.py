@@ -23,6 +23,8 @@ graph is built.
 
 from __future__ import annotations
 
+import inspect
+
 from dataclasses import asdict
 
 import numpy as np
@@ -105,7 +107,7 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
     span = float(high - low)
     if min_contrast is None:
         min_contrast = default * span
-    if "strength" in result_type.__dataclass_fields__:
+    if "reference" in inspect.signature(maps).parameters:     # strength, peak heights
         options = dict(options, reference=span if span > 0 else None)
     window = da.overlap.overlap(image, depth={0: width, 1: width},
                                 boundary={0: "reflect", 1: "reflect"}, allow_rechunk=False)

@@ -162,3 +162,50 @@ def blobs(system, work, beta, keep):
                 diameter[r, c] = system.blob_diameters[0] * 2.0 ** (-t0 / spo)
                 height[r, c] = h
     return measure, diameter, height
+
+
+def blob_peaks(system, work, beta, keep, odd_ratio=2.0, partner_ratio=2.5, edge_ratio=3.0):
+    """Blob peak height, diameter and scale on the transform grid (see
+    ``shearfeat._kernels.blob_peaks``), scale by scale over whole maps, neighbours read
+    periodically on the transform grid."""
+    from shearfeat._filters import disk_scale_response, scale_calibration
+    J, n_o = system.n_scales, system.n_orientations
+    spo = system.params.scales_per_octave
+    C = full_coefficients(system, work).reshape(J, n_o, *system.transform_shape)
+    even = C[:, : n_o // 2].real
+    odd = np.abs(C.imag).max(axis=1)
+    mean = even.mean(axis=1)                          # (J, M, N)
+    peak = disk_scale_response(spo, J + 1)[1].max()
+    cal_p, cal_u = scale_calibration(spo)
+    shape = system.transform_shape
+    height, diameter, scale = np.zeros(shape), np.zeros(shape), np.full(shape, -1.0)
+    done = np.zeros(shape, bool)
+    for s in range(1, J - 1):
+        sign = np.full(shape, float(keep)) if keep else np.where(mean[s] > 0, 1.0, -1.0)
+        v = sign * mean[s]
+
+        def at(dr, dc):
+            return sign * np.roll(mean[s], (-dr, -dc), axis=(0, 1))
+
+        around = np.max([at(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+                         if (dr, dc) != (0, 0)], axis=0)
+        d_rr = at(-1, 0) + at(1, 0) - 2 * v
+        d_cc = at(0, -1) + at(0, 1) - 2 * v
+        d_rc = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / 4
+        det = d_rr * d_cc - d_rc ** 2
+        ok = ((v > beta * peak) & (v >= sign * mean[s + 1]) & (sign * mean[s - 1] > 0)
+              & (v >= around) & (det > 0)
+              & ((d_rr + d_cc) ** 2 < (edge_ratio + 1) ** 2 / edge_ratio * det)
+              & (odd[min(s + round(spo), J - 1)] < odd_ratio * v)
+              & (odd[s] < partner_ratio * v)
+              & ((sign[None] * even[s]).min(axis=0) >= -v) & ~done)
+        left, right = sign * mean[s - 1], sign * mean[s + 1]
+        curve = left - 2 * v + right
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(curve < 0, (left - right) / (2 * curve), cal_p[0])
+        t = s + np.interp(np.clip(p, cal_p[0], cal_p[-1]), cal_p, cal_u)
+        height[ok] = (sign * v / peak)[ok]
+        diameter[ok] = (system.blob_diameters[0] * 2.0 ** (-t / spo))[ok]
+        scale[ok] = s
+        done |= ok
+    return height, diameter, scale

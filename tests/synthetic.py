@@ -47,3 +47,18 @@ def disks(blobs, n=128, dtype=np.float32):
     for row, col, diameter in blobs:
         image = np.maximum(image, disk((row, col), diameter, n=n, dtype=np.float64))
     return image.astype(dtype)
+
+
+def disk_grid(diameter, spacing, count=5, margin=2.0, noise=0.0, seed=0, dtype=np.float32):
+    """``count`` x ``count`` unit disks of ``diameter`` pixels, their centres ``spacing``
+    diameters apart (1: touching), ``margin`` diameters from the borders, slightly off
+    the pixel grid, plus Gaussian noise of standard deviation ``noise``; and the (K, 2)
+    centres."""
+    step = spacing * diameter
+    n = int(round(2 * margin * diameter + (count - 1) * step + diameter))
+    first = margin * diameter + diameter / 2 + 0.3
+    centres = [(first + i * step, first + j * step + 0.2)
+               for i in range(count) for j in range(count)]
+    image = disks([(r, c, diameter) for r, c in centres], n=n, dtype=np.float64)
+    image += noise * np.random.default_rng(seed).standard_normal(image.shape)
+    return image.astype(dtype), np.array(centres)

@@ -121,7 +121,8 @@ def test_results_check_their_fields_so_thin_never_reads_out_of_bounds():
     with pytest.raises(ValueError, match="width has shape"):
         sf.RidgeResult(*(np.zeros(s, "f4") for s in ((8, 8), (8, 8), (8, 9), (8, 8))))
     with pytest.raises(ValueError, match="diameter must be 2-D"):
-        sf.BlobResult(np.zeros((8, 8), "f4"), object(), np.zeros((8, 8), "f4"))
+        sf.BlobResult(np.zeros((8, 8), "f4"), object(),
+                      *(np.zeros((8, 8), "f4") for _ in range(4)))
 
 
 def test_a_result_built_by_hand_thins_like_the_measure():

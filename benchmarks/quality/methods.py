@@ -116,6 +116,11 @@ def sf_blobs(blue):
     return lambda t: b.detect(t)[:, :2]
 
 
+def sf_blobs_measure(blue):
+    b = sf.blobs(blue.astype(np.float32), min_diameter=4, max_diameter=16)
+    return lambda t: b.detect(t, on="measure")[:, :2]
+
+
 def blob_dog(blue):
     sigmas = dict(min_sigma=4 / (2 * np.sqrt(2)), max_sigma=16 / (2 * np.sqrt(2)))
     return lambda t: feature.blob_dog(blue, threshold=t, **sigmas)[:, :2]
@@ -130,5 +135,7 @@ def blob_log(blue):
 
 
 CELLS = {"shearfeat blobs.detect": (sf_blobs, np.round(np.arange(0.02, 0.9, 0.02), 2)),
+         "shearfeat blobs.detect(on=measure)": (sf_blobs_measure,
+                                                np.round(np.arange(0.02, 0.9, 0.02), 2)),
          "blob_dog": (blob_dog, PEER_THRESHOLDS),
          "blob_log": (blob_log, PEER_THRESHOLDS)}
