@@ -761,8 +761,8 @@ def blob_finish(stack, odd_max, response, delta0, steps, cal_p, cal_u, beta, spo
 
 @njit(**_OPTIONS)
 def blob_peaks(stack, mean, odd_max, cal_p, cal_u, peak_response, beta, spo, diameter0,
-               keep, odd_ratio, partner_ratio, edge_ratio, period, height, diameter, scale,
-               active, c0, c1, r0, r1):
+               keep, odd_ratio, partner_ratio, edge_ratio, opposite_share, period, height,
+               diameter, scale, active, c0, c1, r0, r1):
     """Blob candidates that hold in crowds: the coarsest scale at which a pixel is a
     peak of the mean even response ``mean`` (over the rotations), and the disk it fits.
 
@@ -778,7 +778,7 @@ def blob_peaks(stack, mean, odd_max, cal_p, cal_u, peak_response, beta, spo, dia
     odd partner, an octave coarser (``odd_max[s]``), less than ``partner_ratio * v`` (a
     disk's centre is symmetric; a corner, or a slanted edge that meets a reflected
     border, is not); and when no rotation answers with the opposite sign by more than
-    ``v``.  Neighbours read on the periodic image of ``period`` rows and the full width:
+    ``opposite_share * v``.  Neighbours read on the periodic image of ``period`` rows and the full width:
     ``active`` must cover the rows and columns around the ones that are kept.
 
     Writes the fitted height ``sgn * v / peak_response`` (intensity over the
@@ -836,7 +836,7 @@ def blob_peaks(stack, mean, odd_max, cal_p, cal_u, peak_response, beta, spo, dia
                 opposite = v
                 for q in range(stack.shape[2]):
                     opposite = min(opposite, sgn * stack[r, s, q, c])
-                if opposite < -v:
+                if opposite < -opposite_share * v:
                     continue
                 left = sgn * mean[r, s - 1, c]
                 right = sgn * mean[r, s + 1, c]

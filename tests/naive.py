@@ -164,7 +164,8 @@ def blobs(system, work, beta, keep):
     return measure, diameter, height
 
 
-def blob_peaks(system, work, beta, keep, odd_ratio=2.0, partner_ratio=2.5, edge_ratio=3.0):
+def blob_peaks(system, work, beta, keep, odd_ratio=2.0, partner_ratio=2.5, edge_ratio=3.0,
+               opposite_share=0.25):
     """Blob peak height, diameter and scale on the transform grid (see
     ``shearfeat._kernels.blob_peaks``), scale by scale over whole maps, neighbours read
     periodically on the transform grid."""
@@ -198,7 +199,7 @@ def blob_peaks(system, work, beta, keep, odd_ratio=2.0, partner_ratio=2.5, edge_
               & ((d_rr + d_cc) ** 2 < (edge_ratio + 1) ** 2 / edge_ratio * det)
               & (odd[min(s + round(spo), J - 1)] < odd_ratio * v)
               & (odd[s] < partner_ratio * v)
-              & ((sign[None] * even[s]).min(axis=0) >= -v) & ~done)
+              & ((sign[None] * even[s]).min(axis=0) >= -opposite_share * v) & ~done)
         left, right = sign * mean[s - 1], sign * mean[s + 1]
         curve = left - 2 * v + right
         with np.errstate(divide="ignore", invalid="ignore"):
