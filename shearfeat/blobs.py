@@ -282,7 +282,7 @@ def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
     >>> image = ((rows - 48) ** 2 + (cols - 48) ** 2 <= 8 ** 2).astype(np.float32)
     >>> b = sf.blobs(image)
     >>> int(b.measure.argmax()) == 48 * 96 + 48, round(float(b.diameter[48, 48]))
-    (True, 17)
+    (True, 16)
     """
     image = as_image(image, as_gray=as_gray)
     maps = blob_maps(image[None], min_diameter=min_diameter, max_diameter=max_diameter,

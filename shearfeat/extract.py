@@ -189,7 +189,7 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
     >>> import numpy as np, shearfeat as sf
     >>> batch = np.random.default_rng(0).random((4, 32, 32))
     >>> sf.extract(batch, features=("edges",)).shape
-    (4, 3, 32, 32)
+    (4, 4, 32, 32)
     >>> sf.extract(batch, features="coefficients", preset="small").shape
     (4, 20, 32, 32)
     """
