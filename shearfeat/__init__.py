@@ -5,8 +5,9 @@ The public API:
 * :class:`ShearletSystem`: a bank of complex shearlet filters and its transform;
 * :func:`edges` and :func:`ridges`: the CoShREM measures, with orientation, width and
   height;
-* :func:`blobs`: the SymFD blob measure, with diameter and height, and
-  :meth:`BlobResult.detect`;
+* :func:`blobs`: the SymFD blob measure, with diameter and height, and the blobs'
+  space-scale peaks, which :meth:`BlobResult.detect` resolves into blobs (crowds
+  included);
 * :func:`thin`: one-pixel-wide binary edges and ridge centre lines;
 * :func:`extract` and :func:`feature_names`: feature stacks of many images;
 * :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
