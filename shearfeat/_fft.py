@@ -77,7 +77,13 @@ _CACHE_SIZE = 16
 #: Column plans a :class:`Plans` object keeps (one per pruned group of spectra).
 _COLUMN_PLANS = 32
 _cache: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+#: Guards the plan cache and every call into FFTW but execution: FFTW's planner and its
+#: wisdom import and export share tables, and "should only be called from one thread at
+#: a time" (FFTW manual, Thread safety).  pyFFTW locks its planner, but not against the
+#: wisdom calls, and measure workers plan in threads of their own: unguarded, a worker's
+#: planning beside another's wisdom export corrupted the heap (an abort one run in two
+#: when many new shapes were planned).  Reentrant: planning saves wisdom.
+_lock = threading.RLock()
 
 
 _wisdom_loaded = False
@@ -221,10 +227,13 @@ class Plans:
         self.products = pyfftw.empty_aligned((self.batch,) + self.shape, self.dtype)
         self.coefficients = self.products if self.in_place else \
             pyfftw.empty_aligned((self.batch,) + self.shape, self.dtype)
-        self._forward = pyfftw.FFTW(self.image, self.spectrum, axes=(1, 2),
-                                    direction="FFTW_FORWARD", flags=flags, threads=threads)
-        self._inverse = pyfftw.FFTW(self.products, self.coefficients, axes=(1, 2),
-                                    direction="FFTW_BACKWARD", flags=flags, threads=threads)
+        with _lock:                           # see _lock
+            self._forward = pyfftw.FFTW(self.image, self.spectrum, axes=(1, 2),
+                                        direction="FFTW_FORWARD", flags=flags,
+                                        threads=threads)
+            self._inverse = pyfftw.FFTW(self.products, self.coefficients, axes=(1, 2),
+                                        direction="FFTW_BACKWARD", flags=flags,
+                                        threads=threads)
 
     def forward(self) -> np.ndarray:
         """Transform :attr:`image` into :attr:`spectrum` and return it."""
@@ -269,8 +278,9 @@ class Plans:
         return self.coefficients
 
     def _plan(self, source, target, axes):
-        return pyfftw.FFTW(source, target, axes=axes, direction="FFTW_BACKWARD",
-                           flags=self._flags, threads=self._threads)
+        with _lock:                           # see _lock
+            return pyfftw.FFTW(source, target, axes=axes, direction="FFTW_BACKWARD",
+                               flags=self._flags, threads=self._threads)
 
     def inverse(self, out=None) -> np.ndarray:
         """Transform :attr:`products` into :attr:`coefficients`, or into ``out`` (an
@@ -314,7 +324,7 @@ def get_plans(shape, batch, dtype, threads, effort=None, images=1,
         if not _wisdom_loaded:
             _warn_foreign()
             _load_wisdom()
-    plans = Plans(shape, batch, dtype, threads, effort, images, in_place)   # unlocked
+    plans = Plans(shape, batch, dtype, threads, effort, images, in_place)   # locks itself
     with _lock:
         _cache[key] = plans
         while len(_cache) > _CACHE_SIZE:
