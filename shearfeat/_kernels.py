@@ -282,10 +282,11 @@ def _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin):
 
 @njit(**_OPTIONS)
 def edge_orientation(measure, best_p, winner, stack, dir_r, dir_c, left_slot, right_slot,
-                     slope, axis, twin, period, active, out, r0, r1):
+                     slope, axis, twin, beta, period, active, out, r0, r1):
     """Tangent angle in degrees: a three-point parabola over the orientation index
-    (twins skipped) at the pivot scale, mapped through the interpolated shear slope; NaN
-    where E = 0.
+    (twins skipped) at the pivot scale, mapped through the interpolated shear slope,
+    wherever E > 0 or the pivot response exceeds ``beta`` (the edge's strength is
+    graded there, see :mod:`shearfeat._strength`); NaN elsewhere.
 
     Row by row in passes over the pixels with an edge: where their neighbours'
     responses lie, then one tight loop of loads from the stack, then the fit, then the
@@ -305,7 +306,7 @@ def edge_orientation(measure, best_p, winner, stack, dir_r, dir_c, left_slot, ri
         n = 0
         for c in range(n_cols):
             out[r, c] = np.nan
-            if measure[r, c] > 0.0:
+            if measure[r, c] > 0.0 or best_p[r, c] > beta:
                 cols[n] = c
                 n += 1
         for i in range(n):

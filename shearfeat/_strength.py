@@ -17,6 +17,19 @@ its contrast) and saturates above it (strong features rank by their measure, so
 that a boundary in a dark corner of an unevenly lit image is not ranked below a weaker one
 in the light).  Both ``c`` and ``R`` scale with ``a`` under ``image -> a * image + b``
 (a > 0), so strength is invariant to it, like the measure.
+
+Edges replace ``measure`` above by ``floor * (1 - beta / c) + (1 - floor) * measure``
+(``beta`` the minimal contrast, floor 0.3, 0 where ``c <= beta``): the measure is 0
+wherever the phase-congruency test fails, which breaks object boundaries at corners,
+junctions and blurred stretches into pieces; the BSDS correspondence, which matches
+boundary pixels one to one, counts each gap.  With the floor those stretches keep 30 %
+of their contrast's rank, and the measure still ranks a clean step above texture of the
+same contrast.  On the first 10 images of BSDS500 train / val with the BSDS
+correspondence (``benchmarks/quality --match bsds``), strength + NMS went from ODS
+0.543 / 0.495 to 0.550 / 0.506 (Canny sigma 2: 0.570 / 0.503) and ``thin`` from F
+0.513 / 0.488 to 0.551 / 0.505 (Canny's binary output, sigma 2: 0.564 / 0.483, sigma
+3: 0.513 / 0.532).  Floors of 0.3 and 0.5, and ``half`` 0.15 and 0.3, scored within
+0.003 of each other.
 """
 
 from __future__ import annotations

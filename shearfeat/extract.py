@@ -73,7 +73,8 @@ def feature_names(features=("edges", "ridges")) -> tuple:
 
     ``NAME`` is the measure in [0, 1]; ``NAME_cos2`` and ``NAME_sin2`` are
     ``cos(2 theta)`` and ``sin(2 theta)`` of the tangent angle (continuous across
-    0/180 degrees; 0 where the measure is 0); ``ridges_width`` and ``blobs_diameter``
+    0/180 degrees; 0 where the angle is undefined: for ridges where the measure is 0,
+    for edges where the strength is); ``ridges_width`` and ``blobs_diameter``
     are in pixels (0 where the measure is 0); ``NAME_strength`` is the result's
     contrast-aware ``strength`` in [0, 1] (the ridges' covers each ridge's width).
 

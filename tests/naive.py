@@ -61,7 +61,7 @@ def edges(system, work, beta, pivot):
             total = sum(min(I[o_star, s, r, c], p) - R[o_star, s, r, c] - beta
                         for s in range(S))
             measure[r, c] = max(0.0, total) / (S * p)
-            if measure[r, c] > 0:
+            if measure[r, c] > 0 or p > beta:
                 lv = max(I[left_slot[o_star], s_star, r, c], 0)
                 rv = max(I[right_slot[o_star], s_star, r, c], 0)
                 x = 0.0

@@ -84,12 +84,18 @@ def test_flat_image_gives_zeros_not_nan():
     assert np.isnan(result.orientation).all()
 
 
-def test_no_nan_in_measure_and_nan_orientation_only_where_measure_is_zero():
+def test_no_nan_in_measure_and_nan_orientation_only_where_strength_is_zero():
     from skimage import data
     result = sf.edges(data.camera()[::2, ::2])
-    assert np.isfinite(result.measure).all()
+    assert np.isfinite(result.measure).all() and np.isfinite(result.strength).all()
     assert result.measure.min() >= 0 and result.measure.max() <= 1
-    assert (np.isnan(result.orientation) == (result.measure == 0)).all()
+    assert (np.isnan(result.orientation) == (result.strength == 0)).all()
+    assert not np.isnan(result.orientation[result.measure > 0]).any()
+    # the contrast alone grades pixels that fail the phase test: less than any that pass
+    graded_only = (result.measure == 0) & (result.strength > 0)
+    assert graded_only.any()
+    assert result.strength[graded_only].max() <= sf.edges.__globals__[
+        "EDGE_STRENGTH_FLOOR"] + 1e-6
     ok = result.orientation[~np.isnan(result.orientation)]
     assert ok.min() >= 0 and ok.max() < 180
 
@@ -118,7 +124,7 @@ def test_kernels_equal_naive_reference(mode, pivot_scales):
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     expected_measure, expected_orientation = naive.edges(system, work, 0.02, pivot)
     for threads in (1, 2, 3):                # 3: orientations dealt 4, 3, 3
-        measure, orientation, _ = _edge_maps(system, work, 0.02, pivot, threads)
+        measure, orientation, *_ = _edge_maps(system, work, 0.02, pivot, threads)
         np.testing.assert_allclose(measure, system.crop(expected_measure), atol=1e-12)
         np.testing.assert_allclose(orientation, system.crop(expected_orientation),
                                    atol=1e-9)
