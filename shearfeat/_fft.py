@@ -86,6 +86,16 @@ _cache: OrderedDict = OrderedDict()
 _lock = threading.RLock()
 
 
+def _new_lock_in_child():
+    """A forked child starts with an unheld lock: a thread of the parent that held it at
+    the fork does not exist in the child, and would never release it."""
+    global _lock
+    _lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 _wisdom_loaded = False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import math
 import operator
 import threading
@@ -558,6 +559,16 @@ _CACHE_MAX_SYSTEMS = 8
 _cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
 _build_locks: dict = {}
+
+
+def _new_locks_in_child():
+    """A forked child starts with unheld locks (see ``_fft._new_lock_in_child``)."""
+    global _cache_lock
+    _cache_lock = threading.Lock()
+    _build_locks.clear()
+
+
+os.register_at_fork(after_in_child=_new_locks_in_child)
 
 
 def _cache_budget() -> int:

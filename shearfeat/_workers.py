@@ -26,6 +26,18 @@ def executor() -> ThreadPoolExecutor:
         return _pool
 
 
+def _forget_pool_in_child():
+    """A forked child has none of its parent's threads: a pool inherited from it would
+    take work and never run it (``multiprocessing``'s default on Linux deadlocked in the
+    first parallel kernel), so the child starts its own pool when it needs one."""
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def run_rows(kernel, n_rows, threads, *args):
     """Call ``kernel(*args, r0, r1)`` over row blocks, on ``threads`` threads (the
     calling thread and pool threads)."""
