@@ -18,6 +18,23 @@ that a boundary in a dark corner of an unevenly lit image is not ranked below a 
 in the light).  Both ``c`` and ``R`` scale with ``a`` under ``image -> a * image + b``
 (a > 0), so strength is invariant to it, like the measure.
 
+The contrast is also relative to the brightness around the feature (Weber's law, with
+a floor): ``x`` is multiplied by the gain ``(0.5 + dark) / (b + dark)``, where ``b`` in
+[0, 1] is the image smoothed by a Gaussian of 4 pixels, above its darkest value and over
+its range, and ``dark`` = 0.6 (:func:`brightness_gain`).  The gain is 1 on mid-grey,
+1.83 in the darkest parts and 0.69 in the brightest, so a step in shadow ranks nearer
+the same step in the light, and gamma and uneven lighting, which scale contrasts by the
+local brightness, move the ranking less.  Like the range, ``b`` is invariant to
+``image -> a * image + b``.  On BSDS500 (edges, strength + NMS, ODS; distance matching
+unless said) the gain moved the clean figure from 0.644 to 0.669 on train 11-30 (dark
+0.3), 0.551 to 0.559 on train 1-10 with the BSDS correspondence, 0.602 to 0.602 on
+val 1-30 and 0.506 to 0.500 on val 1-10 with the correspondence; the F at the clean
+threshold under gamma 2.2 kept 0.962 of the clean figure on val 1-30 instead of
+0.922, and under the illumination ramp 0.941 instead of 0.884.  Smaller ``dark``
+values (0.02-0.05, nearly Weber's law) scored 0.68 on train 11-30 but 0.59 on val
+1-30: they rank texture in the shadows too high.  On DRIVE (ridges) the vessel AUC moved
+from 0.9204 / 0.9272 to 0.9217 / 0.9276.
+
 Edges replace ``measure`` above by ``floor * (1 - beta / c) + (1 - floor) * measure``
 (``beta`` the minimal contrast, floor 0.3, 0 where ``c <= beta``): the measure is 0
 wherever the phase-congruency test fails, which breaks object boundaries at corners,
@@ -37,6 +54,11 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy import ndimage
+
+#: Standard deviation, in pixels, of the Gaussian that gives the local brightness a
+#: contrast is relative to (see :func:`brightness_gain`).
+BRIGHTNESS_SIGMA = 4.0
 
 
 def references(block, reference):
@@ -53,17 +75,51 @@ def references(block, reference):
     return np.where(np.isfinite(span) & (span > 0), span, np.finfo(np.float64).max)
 
 
-def contrast_strength(measure, contrast, ratio, half):
+def lows(block, low):
+    """(B,) float64 darkest values: each image's minimum, or ``low``."""
+    if low is not None:
+        if isinstance(low, bool) or not isinstance(low, numbers.Real) or not np.isfinite(low):
+            raise ValueError(f"low must be a finite number, got {low!r}")
+        return np.full(block.shape[0], float(low))
+    return block.min(axis=(1, 2)).astype(np.float64)
+
+
+def brightness_gain(block, low, reference, dark, mode):
+    """(B, M, N) gain ``(0.5 + dark) / (b + dark)`` of the contrast, in ``block``'s
+    dtype: ``b`` is the local brightness, the image smoothed by a Gaussian of
+    :data:`BRIGHTNESS_SIGMA` pixels (borders as ``mode``), above ``low`` (B,) and over
+    ``reference`` (B,), so in [0, 1].  ``dark``, a fraction of the reference, keeps the
+    darkest parts (and noise there) from gaining without bound; the gain is 1 on a
+    mid-grey background."""
+    dtype = block.dtype
+    gain = np.empty(block.shape, dtype)
+    border = "wrap" if mode == "periodic" else "reflect"
+    for i, image in enumerate(block):
+        ndimage.gaussian_filter(image, BRIGHTNESS_SIGMA, output=gain[i], mode=border,
+                                truncate=3.0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        gain -= lows(block, low).astype(dtype)[:, None, None]
+        gain /= np.asarray(reference, np.float64).astype(dtype)[:, None, None]
+        np.nan_to_num(gain, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
+        np.clip(gain, 0.0, 1.0, out=gain)
+        gain += dtype.type(dark)
+        np.divide(dtype.type(0.5 + dark), gain, out=gain)
+    return gain
+
+
+def contrast_strength(measure, contrast, ratio, half, gain=None):
     """``measure * min(1, (1 + half) x / (x + half))`` with ``x = |contrast| * ratio`` per
-    image, written
-    over ``contrast`` (B, M, N), which is returned.  ``contrast`` is in the units the
-    image was normalised by and ``ratio`` (B,) is that unit over the reference contrast,
-    so no intensity is ever divided by a huge reference."""
+    image (times ``gain``, (B, M, N), where given), written over ``contrast`` (B, M, N),
+    which is returned.  ``contrast`` is in the units the image was normalised by and
+    ``ratio`` (B,) is that unit over the reference contrast, so no intensity is ever
+    divided by a huge reference."""
     x = contrast
     np.abs(x, out=x)
     with np.errstate(over="ignore", invalid="ignore"):
         ratio = np.nan_to_num(np.asarray(ratio, np.float64), posinf=np.finfo(x.dtype).max)
         x *= ratio.astype(x.dtype)[:, None, None]
+        if gain is not None:
+            x *= gain
         np.divide(x, x + x.dtype.type(half), out=x)
     x[np.isnan(x)] = 1.0                                   # inf / inf: saturated
     x *= x.dtype.type(1.0 + half)

@@ -109,6 +109,8 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
         min_contrast = default * span
     if "reference" in inspect.signature(maps).parameters:     # strength, peak heights
         options = dict(options, reference=span if span > 0 else None)
+    if "low" in inspect.signature(maps).parameters:           # the strength's brightness
+        options = dict(options, low=float(low))
     window = da.overlap.overlap(image, depth={0: width, 1: width},
                                 boundary={0: "reflect", 1: "reflect"}, allow_rechunk=False)
     n_maps = len(result_type.__dataclass_fields__)

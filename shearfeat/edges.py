@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _kernels, _tiles
 from ._result import MeasureResult
-from ._strength import contrast_strength, references as _references
+from ._strength import brightness_gain, contrast_strength, references as _references
 from ._input import as_image, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
                       winner_states)
@@ -26,6 +26,12 @@ EDGE_STRENGTH_HALF = 0.3
 #: junctions and blurred boundaries, where the measure breaks lines into pieces.  Chosen
 #: on BSDS500 train with the BSDS correspondence (see :mod:`shearfeat._strength`).
 EDGE_STRENGTH_FLOOR = 0.3
+#: Brightness, as a fraction of the image's range, added to the local brightness that the
+#: strength's contrast is relative to: ``(0.5 + dark) / (b + dark)`` scales the contrast
+#: at local brightness b (see :func:`shearfeat._strength.brightness_gain`), so that a
+#: step in shadow ranks with the same step in the light, and gamma and uneven lighting
+#: move the ranking less.  Chosen on BSDS500 (see :mod:`shearfeat._strength`).
+EDGE_DARK_LEVEL = 0.6
 
 
 @dataclass(frozen=True, repr=False)
@@ -45,10 +51,13 @@ class EdgeResult(MeasureResult):
     strength : (M, N) ndarray
         Graded, contrast-aware edge map in [0, 1]: the step's contrast against the
         image's range, ``w(x) = min(1, 1.3 x / (x + 0.3))`` with x the contrast over the
-        range, times ``0.3 * (1 - min_contrast / c) + 0.7 * measure`` (c the contrast;
-        see :mod:`shearfeat._strength`).  A strong object boundary ranks above faint
-        texture of the same shape, and a boundary whose measure breaks at a corner, a
-        junction or a blur keeps 30 % of its contrast's rank there instead of a gap.
+        range times the brightness gain ``1.1 / (b + 0.6)`` (b the local brightness in
+        [0, 1]: 1 on mid-grey, 1.8 in the darkest parts, 0.7 in the brightest), times
+        ``0.3 * (1 - min_contrast / c) + 0.7 * measure`` (c the contrast; see
+        :mod:`shearfeat._strength`).  A strong object boundary ranks above faint
+        texture of the same shape, a step in shadow ranks nearer the same step in the
+        light, and a boundary whose measure breaks at a corner, a junction or a blur
+        keeps 30 % of its contrast's rank there instead of a gap.
         Invariant to ``image -> a * image + b`` (a > 0) like the measure; what
         :func:`thin` suppresses and thresholds and the CLI's PNGs show.
     """
@@ -126,10 +135,11 @@ def edges(image, *, min_contrast=None, pivot_scales="lowest", mode="reflect",
 
 
 def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, params,
-              reference=None, core=None):
+              reference=None, low=None, core=None):
     """Edge measure, orientation and strength of a (B, M, N) block of images, each
-    (B, M, N); ``reference``: the contrast strength is relative to (default: each image's
-    range); ``core``: the part of each image that is kept (see ``_tiles.measure_block``)."""
+    (B, M, N); ``reference`` and ``low``: the range and darkest value the strength's
+    contrast and brightness are relative to (default: each image's own); ``core``: the
+    part of each image that is kept (see ``_tiles.measure_block``)."""
     system, tiling = _tiles.prepare(block.shape[1:], "edge", preset=preset, mode=mode,
                                     dtype=block.dtype, params=params)
     system.check_measurable()
@@ -142,9 +152,12 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     orientation[flat] = np.nan
     shape_share[flat] = 0.0
     # the pivot response is the step's contrast over the divisor (see EdgeResult)
+    spans = _references(block, reference)
     with np.errstate(over="ignore", under="ignore"):
-        ratio = divisors / _references(block, reference)
-    strength = contrast_strength(shape_share, pivot_response, ratio, EDGE_STRENGTH_HALF)
+        ratio = divisors / spans
+    gain = brightness_gain(block, low, spans, EDGE_DARK_LEVEL, mode)
+    strength = contrast_strength(shape_share, pivot_response, ratio, EDGE_STRENGTH_HALF,
+                                 gain)
     return measure, orientation, strength
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _kernels, _tiles
 from ._result import MeasureResult
-from ._strength import contrast_strength, references as _references
+from ._strength import brightness_gain, contrast_strength, references as _references
 from ._input import as_image, polarity_sign, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
                       winner_states)
@@ -26,6 +26,12 @@ RIDGE_STRENGTH_HALF = 0.1
 #: 0.920 at 0.35, 0.916 at 0.5 and 0.764 at 0 (31-40: 0.927 at 0.25 and 0.5); weighting
 #: the finer filters more moved it by less than 0.001.
 ORIENTED_SHARE = 0.25
+#: Brightness, as a fraction of the image's range, added to the local brightness that the
+#: strength's heights are relative to (as :data:`shearfeat.edges.EDGE_DARK_LEVEL`).  On
+#: DRIVE (dark vessels) the strength's pooled AUC went from 0.9204 / 0.9272 (21-30 /
+#: 31-40; heights relative to the range alone) to 0.9217 / 0.9276 at 0.6, and 0.9216 /
+#: 0.9264 at 0.1.
+RIDGE_DARK_LEVEL = 0.6
 
 
 @dataclass(frozen=True, repr=False)
@@ -49,7 +55,8 @@ class RidgeResult(MeasureResult):
     strength : (M, N) ndarray
         Graded ridge map in [0, 1] that covers each ridge across its width: 3/4 of one
         part and 1/4 of another, each weighted ``min(1, 1.1 x / (x + 0.1))`` by a height
-        ``x`` over the image's range (see :mod:`shearfeat._strength`).  The first: on a
+        ``x`` over the image's range, scaled by the brightness gain ``1.1 / (b + 0.6)``
+        at local brightness b in [0, 1] (see :mod:`shearfeat._strength`).  The first: on a
         centre line (a maximum of the measure across the ridge) the measure, ``x`` the
         pivot's height, spread over the ``width`` pixels across it.  The second, the
         oriented response: ``x`` the largest height of a ridge of the kept polarity
@@ -131,10 +138,10 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
 
 
 def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, threads,
-               params, reference=None, core=None):
+               params, reference=None, low=None, core=None):
     """Ridge measure, orientation, width, height and strength of a (B, M, N) block of
-    images, each (B, M, N); ``reference``: what the strength's contrast is relative to
-    (default: each image's range); ``core``: the part of each image that is kept (see
+    images, each (B, M, N); ``reference`` and ``low``: the range and darkest value the
+    strength's heights and brightness are relative to (default: each image's own); ``core``: the part of each image that is kept (see
     ``_tiles.measure_block``; the maps are computed a little beyond it, as far as the
     strength reads: see :func:`_spread_reach`)."""
     keep = polarity_sign(polarity)
@@ -155,10 +162,12 @@ def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, thr
     for array in (measure, width, height, response, oriented):
         array[flat] = 0.0
     orientation[flat] = np.nan
+    spans = _references(block, reference)
     with np.errstate(over="ignore", under="ignore"):
-        ratio = divisors / _references(block, reference)
+        ratio = divisors / spans
+    gain = brightness_gain(block, low, spans, RIDGE_DARK_LEVEL, mode)
     strength = ridge_strength(measure, orientation, width, response, oriented, ratio,
-                              threads)
+                              threads, gain)
     return measure, orientation, width, height, strength
 
 
@@ -169,11 +178,13 @@ def _spread_reach(system):
     return int(np.ceil(system.ridge_widths.max() / 2)) + 2
 
 
-def ridge_strength(measure, orientation, width, response, oriented, ratio, threads):
+def ridge_strength(measure, orientation, width, response, oriented, ratio, threads,
+                   gain=None):
     """(B, M, N) strength from the maps of a block: ``response`` is the signed pivot
     height at every pixel and ``oriented`` the oriented response, both in units of the
-    divisor (both overwritten), ``ratio`` (B,) the divisor over the reference contrast."""
-    centre = contrast_strength(measure, response, ratio, RIDGE_STRENGTH_HALF)
+    divisor (both overwritten), ``ratio`` (B,) the divisor over the reference contrast,
+    ``gain`` (B, M, N) the brightness gain of the heights (none: 1)."""
+    centre = contrast_strength(measure, response, ratio, RIDGE_STRENGTH_HALF, gain)
     strength = np.empty_like(centre)
     maxima = np.empty(measure.shape[1:], np.bool_)
     for i in range(measure.shape[0]):    # spread from the centre lines across the width
@@ -181,7 +192,8 @@ def ridge_strength(measure, orientation, width, response, oriented, ratio, threa
                  orientation[i], maxima)
         centre[i][~maxima] = 0.0
         _kernels.spread_across(centre[i], orientation[i], width[i], strength[i])
-    graded = contrast_strength(np.ones_like(strength), oriented, ratio, RIDGE_STRENGTH_HALF)
+    graded = contrast_strength(np.ones_like(strength), oriented, ratio, RIDGE_STRENGTH_HALF,
+                               gain)
     strength *= strength.dtype.type(1.0 - ORIENTED_SHARE)
     graded *= graded.dtype.type(ORIENTED_SHARE)
     strength += graded

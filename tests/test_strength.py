@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import shearfeat as sf
-from shearfeat._strength import contrast_strength, references
+from shearfeat._strength import brightness_gain, contrast_strength, references
 
 
 def two_steps(faint=0.05, strong=1.0, n=128):
@@ -16,7 +16,11 @@ def two_steps(faint=0.05, strong=1.0, n=128):
 
 
 def test_faint_step_is_weaker_than_strong_boundary_with_equal_measure():
-    e = sf.edges(two_steps(), min_contrast=1e-4)
+    # a dark corner, far from both, puts the faint step at mid-brightness, where the
+    # brightness gain is near 1 (a step in shadow ranks higher: see the test below)
+    image = two_steps() + 0.5
+    image[:4, :4] = 0.0
+    e = sf.edges(image, min_contrast=1e-4)
     row = 64
     faint, strong = e.measure[row, 28:36].max(), e.measure[row, 92:100].max()
     assert faint == pytest.approx(strong, abs=0.01)            # same shape: same measure
@@ -55,6 +59,46 @@ def test_reference_is_checked():
     with pytest.raises(ValueError, match="reference"):
         references(block, -1.0)
     assert np.isfinite(references(block, None)).all()     # flat: no division by zero
+
+
+def test_a_step_in_shadow_ranks_near_the_same_step_in_the_light():
+    # The same two reflectance steps (0.5 to 0.7), lit at 0.3 on the left and 1.0 on
+    # the right: the shadowed step has 0.3 times the contrast.  Relative to the local
+    # brightness it keeps more than 0.65 of the lit step's strength (0.45 when the
+    # contrast is relative to the range alone, as before).
+    col = np.arange(128)
+    reflectance = np.where(((col >= 24) & (col < 40)) | ((col >= 88) & (col < 104)),
+                           0.7, 0.5)
+    light = 0.3 + 0.7 / (1 + np.exp(-(col - 64) / 3.0))
+    image = np.tile(reflectance * light, (128, 1)).astype(np.float32)
+    e = sf.edges(image)
+    shadow, lit = e.strength[64, 20:28].max(), e.strength[64, 84:92].max()
+    assert 0.65 < shadow / lit < 1.0
+    assert e.measure[64, 20:28].max() > 0.6 and e.measure[64, 84:92].max() > 0.6
+
+
+@pytest.mark.parametrize("mode", ["reflect", "periodic"])
+def test_brightness_gain_is_relative_to_the_local_brightness(mode):
+    dark = 0.6
+    block = np.zeros((1, 64, 96), np.float32)
+    block[0, :, 32:64] = 0.5
+    block[0, :, 64:] = 1.0
+    gain = brightness_gain(block, None, references(block, None), dark, mode)
+    assert gain.shape == block.shape and gain.dtype == np.float32
+    # far from the transitions: (0.5 + dark) / (b + dark) for b = 0, 0.5 and 1
+    np.testing.assert_allclose(gain[0, 32, [16, 48, 80]],
+                               [(0.5 + dark) / dark, 1.0, (0.5 + dark) / (1 + dark)],
+                               rtol=1e-5)
+    # relative to the darkest value and the range: invariant to a * image + b
+    moved = 40.0 * block - 3.0
+    np.testing.assert_allclose(
+        brightness_gain(moved, None, references(moved, None), dark, mode), gain, rtol=1e-5)
+    # given a low and a reference (a Dask chunk of a larger image), those are used
+    np.testing.assert_allclose(
+        brightness_gain(block, -1.0, np.array([2.0]), dark, mode)[0, 32, 48],
+        (0.5 + dark) / (0.75 + dark), rtol=1e-5)
+    with pytest.raises(ValueError, match="low"):
+        brightness_gain(block, float("nan"), np.array([1.0]), dark, mode)
 
 
 def test_results_built_without_strength_rank_by_measure():

@@ -52,7 +52,9 @@ def test_tiled_edges_equal_whole_image_on_clean_structures(monkeypatch, theta, p
     monkeypatch.setenv("SHEARFEAT_TILE_SIZE", "320")     # 100 px margin, 120 px cores
     tiled = sf.edges(image, pivot_scales=pivot_scales)
     np.testing.assert_allclose(tiled.measure, whole.measure, atol=2e-3)
-    np.testing.assert_allclose(tiled.strength, whole.strength, atol=2e-3)
+    # the strength's brightness gain (up to 1.83, on the dark side) scales the finite
+    # margin's error of the contrast with it
+    np.testing.assert_allclose(tiled.strength, whole.strength, atol=2e-3 * 1.83)
     strong = whole.measure > 0.5
     error = np.abs((tiled.orientation[strong] - whole.orientation[strong] + 90) % 180 - 90)
     assert error.max() < angle_tolerance
