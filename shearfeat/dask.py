@@ -39,11 +39,12 @@ from . import _plan
 from ._filters import fast_length
 from ._input import check_choice, polarity_sign
 from ._params import resolve_params
+from ._strength import brightness_reach
 from .blobs import BLOB_MIN_CONTRAST, BlobResult, blob_maps
-from .edges import EDGE_MIN_CONTRAST, EdgeResult, edge_maps
+from .edges import EDGE_BRIGHTNESS_WIDTH, EDGE_MIN_CONTRAST, EdgeResult, edge_maps
 from .extract import _check_features, feature_names
 from .extract import extract as _extract
-from .ridges import RIDGE_MIN_CONTRAST, RidgeResult, ridge_maps
+from .ridges import RIDGE_BRIGHTNESS_WIDTH, RIDGE_MIN_CONTRAST, RidgeResult, ridge_maps
 
 __all__ = ["blobs", "edges", "extract", "ridges"]
 
@@ -53,6 +54,9 @@ _MEASURES = {
               {"pivot_scales": "all", "polarity": "bright"}),
     "blob": (blob_maps, BlobResult, BLOB_MIN_CONTRAST, {"polarity": "bright"}),
 }
+#: Pixels the strength's local brightness reads around each pixel, per measure.
+_BRIGHTNESS_REACH = {"edge": brightness_reach(EDGE_BRIGHTNESS_WIDTH),
+                     "ridge": brightness_reach(RIDGE_BRIGHTNESS_WIDTH), "blob": 0}
 
 
 def _as_dask_image(image, name="image"):
@@ -95,7 +99,8 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
     check_choice(mode, "mode", ("reflect",))      # periodic borders need the whole image
     maps, result_type, default, defaults = _MEASURES[kind]
     resolved = resolve_params(image.shape, kind, preset, **params)
-    width = _plan.margin(resolved, kind)
+    # the filters' margin, or the strength's brightness where that reads further
+    width = max(_plan.margin(resolved, kind), _BRIGHTNESS_REACH[kind])
     smallest = min(min(c) for c in image.chunks)
     if smallest < width:
         raise ValueError(

@@ -32,6 +32,9 @@ ORIENTED_SHARE = 0.25
 #: 31-40; heights relative to the range alone) to 0.9217 / 0.9276 at 0.6, and 0.9216 /
 #: 0.9264 at 0.1.
 RIDGE_DARK_LEVEL = 0.6
+#: Width in pixels of the boxes that give that local brightness (three passes, about a
+#: Gaussian of 4.5 pixels; see :func:`shearfeat._strength.local_brightness`).
+RIDGE_BRIGHTNESS_WIDTH = 9
 
 
 @dataclass(frozen=True, repr=False)
@@ -56,7 +59,8 @@ class RidgeResult(MeasureResult):
         Graded ridge map in [0, 1] that covers each ridge across its width: 3/4 of one
         part and 1/4 of another, each weighted ``min(1, 1.1 x / (x + 0.1))`` by a height
         ``x`` over the image's range, scaled by the brightness gain ``1.1 / (b + 0.6)``
-        at local brightness b in [0, 1] (see :mod:`shearfeat._strength`).  The first: on a
+        at local brightness b in [0, 1], the image averaged over about 5 pixels (see
+        :mod:`shearfeat._strength`).  The first: on a
         centre line (a maximum of the measure across the ridge) the measure, ``x`` the
         pivot's height, spread over the ``width`` pixels across it.  The second, the
         oriented response: ``x`` the largest height of a ridge of the kept polarity
@@ -165,7 +169,8 @@ def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, thr
     spans = _references(block, reference)
     with np.errstate(over="ignore", under="ignore"):
         ratio = divisors / spans
-    gain = brightness_gain(block, low, spans, RIDGE_DARK_LEVEL, mode)
+    gain = brightness_gain(block, low, spans, RIDGE_DARK_LEVEL, RIDGE_BRIGHTNESS_WIDTH,
+                           mode)
     strength = ridge_strength(measure, orientation, width, response, oriented, ratio,
                               threads, gain)
     return measure, orientation, width, height, strength

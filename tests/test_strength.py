@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import shearfeat as sf
-from shearfeat._strength import brightness_gain, contrast_strength, references
+from shearfeat._strength import (brightness_gain, brightness_reach, contrast_strength,
+                                 local_brightness, references)
 
 
 def two_steps(faint=0.05, strong=1.0, n=128):
@@ -77,13 +78,32 @@ def test_a_step_in_shadow_ranks_near_the_same_step_in_the_light():
     assert e.measure[64, 20:28].max() > 0.6 and e.measure[64, 84:92].max() > 0.6
 
 
+def test_steps_under_a_lighting_ramp_rank_near_each_other():
+    # Three equal reflectance steps (0.5 to 0.7) under light rising from 0.2 to 1.0 from
+    # left to right, with a little noise: the left step has a third of the right one's
+    # contrast.  Relative to the lighting (the image averaged over about 25 pixels) it
+    # keeps 0.77 of the right one's strength; relative to the brightness within 5
+    # pixels (dark level 0.6, the ridges' gain) it kept 0.61.
+    col = np.arange(384)
+    reflectance = np.full(384, 0.5)
+    for first in (40, 180, 320):
+        reflectance[first:first + 24] = 0.7
+    image = np.tile(reflectance * np.linspace(0.2, 1.0, 384), (160, 1))
+    image += 0.01 * np.random.default_rng(0).standard_normal(image.shape)
+    e = sf.edges(image.astype(np.float32))
+    left, middle, right = (e.strength[80, c - 4:c + 4].max() for c in (40, 180, 320))
+    assert 0.72 < left / right < 1.0
+    assert left < middle < right                 # still ranked by contrast, less steeply
+
+
 @pytest.mark.parametrize("mode", ["reflect", "periodic"])
 def test_brightness_gain_is_relative_to_the_local_brightness(mode):
     dark = 0.6
     block = np.zeros((1, 64, 96), np.float32)
     block[0, :, 32:64] = 0.5
     block[0, :, 64:] = 1.0
-    gain = brightness_gain(block, None, references(block, None), dark, mode)
+    width = 9                        # reaches 12 pixels: plateaus 16 from each transition
+    gain = brightness_gain(block, None, references(block, None), dark, width, mode)
     assert gain.shape == block.shape and gain.dtype == np.float32
     # far from the transitions: (0.5 + dark) / (b + dark) for b = 0, 0.5 and 1
     np.testing.assert_allclose(gain[0, 32, [16, 48, 80]],
@@ -92,13 +112,37 @@ def test_brightness_gain_is_relative_to_the_local_brightness(mode):
     # relative to the darkest value and the range: invariant to a * image + b
     moved = 40.0 * block - 3.0
     np.testing.assert_allclose(
-        brightness_gain(moved, None, references(moved, None), dark, mode), gain, rtol=1e-5)
+        brightness_gain(moved, None, references(moved, None), dark, width, mode), gain,
+        rtol=1e-5)
     # given a low and a reference (a Dask chunk of a larger image), those are used
     np.testing.assert_allclose(
-        brightness_gain(block, -1.0, np.array([2.0]), dark, mode)[0, 32, 48],
+        brightness_gain(block, -1.0, np.array([2.0]), dark, width, mode)[0, 32, 48],
         (0.5 + dark) / (0.75 + dark), rtol=1e-5)
     with pytest.raises(ValueError, match="low"):
-        brightness_gain(block, float("nan"), np.array([1.0]), dark, mode)
+        brightness_gain(block, float("nan"), np.array([1.0]), dark, width, mode)
+
+
+@pytest.mark.parametrize("width", [9, 49])
+def test_local_brightness_is_a_bell_of_known_spread(width):
+    # three box passes: a smooth kernel of unit mass, variance 3 (w^2 - 1) / 12 per
+    # axis, that reads brightness_reach(w) pixels on each side and no further
+    n = 2 * brightness_reach(width) + 21
+    impulse = np.zeros((2, n, n), np.float64)
+    impulse[:, n // 2, n // 2] = 1.0
+    kernel = local_brightness(impulse, width, "reflect")
+    assert kernel.dtype == np.float64
+    np.testing.assert_allclose(kernel[0], kernel[1])
+    np.testing.assert_allclose(kernel[0].sum(), 1.0, rtol=1e-9)
+    offset = np.arange(n) - n // 2
+    np.testing.assert_allclose((kernel[0].sum(axis=0) * offset ** 2).sum(),
+                               3 * (width ** 2 - 1) / 12, rtol=1e-9)
+    reached = np.flatnonzero(kernel[0, n // 2] > 1e-15) - n // 2
+    assert reached.min() == -brightness_reach(width) and reached.max() == brightness_reach(width)
+    np.testing.assert_allclose(kernel[0], kernel[0].T, atol=1e-15)
+    # periodic borders wrap around: a constant stays constant either way
+    flat = np.full((1, 40, 30), 0.25, np.float32)
+    for mode in ("reflect", "periodic"):
+        np.testing.assert_allclose(local_brightness(flat, width, mode), flat, rtol=1e-6)
 
 
 def test_results_built_without_strength_rank_by_measure():
