@@ -958,3 +958,116 @@ def spread_across(strength, orientation, width, out):
                 cc = int(math.floor(c + d * dc + 0.5))
                 if 0 <= rr < n_rows and 0 <= cc < n_cols and out[rr, cc] < s:
                     out[rr, cc] = s
+
+
+@njit(**_OPTIONS)
+def _border_index(i, n, periodic):
+    """Index ``i`` of a line of ``n`` samples extended beyond its ends: periodically, or
+    by half-sample reflection (``d c b a | a b c d``, scipy's ``"reflect"``)."""
+    if periodic:
+        return i % n
+    i %= 2 * n
+    return i if i < n else 2 * n - 1 - i
+
+
+@njit(**_OPTIONS)
+def _box_line(src, dst, half, periodic):
+    """``dst``: the mean of ``src`` over ``2 half + 1`` samples centred on each one
+    (borders extended, see :func:`_border_index`), by a running sum in float64."""
+    n = src.shape[0]
+    total = 0.0
+    for j in range(-half, half + 1):
+        total += src[_border_index(j, n, periodic)]
+    inv = 1.0 / (2 * half + 1)
+    for i in range(n):
+        dst[i] = total * inv
+        total += src[_border_index(i + half + 1, n, periodic)] \
+            - src[_border_index(i - half, n, periodic)]
+
+
+@njit(**_OPTIONS)
+def _box_rows(src, dst, half, periodic, total):
+    """``dst`` (M, N): ``src`` averaged over ``2 half + 1`` rows centred on each one
+    (borders extended, see :func:`_border_index`), by running sums of whole rows, so
+    that the loops stride through memory as the image lies; ``total``: (N,) float64."""
+    n_rows, n_cols = src.shape
+    inv = 1.0 / (2 * half + 1)
+    for c in range(n_cols):
+        total[c] = 0.0
+    for j in range(-half, half + 1):
+        row = src[_border_index(j, n_rows, periodic)]
+        for c in range(n_cols):
+            total[c] += row[c]
+    for r in range(n_rows):
+        target = dst[r]
+        for c in range(n_cols):
+            target[c] = total[c] * inv
+        enter = src[_border_index(r + half + 1, n_rows, periodic)]
+        leave = src[_border_index(r - half, n_rows, periodic)]
+        for c in range(n_cols):
+            total[c] += enter[c] - leave[c]
+
+
+#: Rows that :func:`box_smooth` averages along their columns at a time (as the columns of
+#: a small transposed strip, so that the running sums run side by side).
+BOX_STRIP = 16
+
+
+@njit(**_OPTIONS)
+def box_smooth(block, half, passes, periodic, out, scratch):
+    """``out`` (B, M, N): each image of ``block`` averaged ``passes`` times over boxes of
+    ``2 half + 1`` pixels along its columns, then as often along its rows (borders
+    extended, see :func:`_border_index`; sums in float64); ``scratch``: a (M, N) work
+    image.  Unlike the other kernels it runs in one piece: a few passes over the image,
+    a small fraction of a measure's time.
+
+    A running sum along one row is a chain of dependent additions, so the rows are
+    averaged along their columns :data:`BOX_STRIP` at a time, transposed into a strip
+    where the sums run side by side, as they do along the rows.
+    """
+    n_images, n_rows, n_cols = block.shape
+    strip = np.zeros((n_cols, BOX_STRIP), np.float64)
+    other = np.zeros((n_cols, BOX_STRIP), np.float64)
+    total = np.empty(max(n_cols, BOX_STRIP), np.float64)
+    for b in range(n_images):
+        image = out[b]
+        # the passes along the rows alternate buffers: start where the last lands in out
+        first, second = (scratch, image) if passes % 2 == 1 else (image, scratch)
+        for r0 in range(0, n_rows, BOX_STRIP):
+            k = min(BOX_STRIP, n_rows - r0)
+            for c in range(n_cols):
+                for j in range(k):
+                    strip[c, j] = block[b, r0 + j, c]
+            for p in range(passes):
+                if p % 2 == 0:
+                    _box_rows(strip, other, half, periodic, total)
+                else:
+                    _box_rows(other, strip, half, periodic, total)
+            done = strip if passes % 2 == 0 else other
+            for j in range(k):
+                row = first[r0 + j]
+                for c in range(n_cols):
+                    row[c] = done[c, j]
+        for p in range(passes):
+            if p % 2 == 0:
+                _box_rows(first, second, half, periodic, total)
+            else:
+                _box_rows(second, first, half, periodic, total)
+
+
+@njit(**_OPTIONS)
+def brightness_to_gain(brightness, low, reference, dark):
+    """In place: ``(0.5 + dark) / (b + dark)`` where ``b`` is ``brightness`` above ``low``
+    (B,) and over ``reference`` (B,), clipped to [0, 1] (NaN, as from an infinite
+    reference, to 0)."""
+    n_images, n_rows, n_cols = brightness.shape
+    top = 0.5 + dark
+    for b in range(n_images):
+        lo = low[b]
+        inv = 1.0 / reference[b]
+        for r in range(n_rows):
+            row = brightness[b, r]
+            for c in range(n_cols):
+                v = (row[c] - lo) * inv
+                v = 0.0 if not v > 0.0 else (1.0 if v > 1.0 else v)
+                row[c] = top / (v + dark)

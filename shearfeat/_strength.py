@@ -70,7 +70,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy import ndimage
+
+from . import _kernels
 
 #: Box passes of :func:`local_brightness` (three give a smooth, bell-shaped kernel).
 BOX_PASSES = 3
@@ -83,14 +84,18 @@ def brightness_reach(width) -> int:
 
 def local_brightness(block, width, mode):
     """(B, M, N) ``block`` smoothed over each image by :data:`BOX_PASSES` passes of a box of
-    ``width`` (odd) pixels along each axis (borders as ``mode``): about a Gaussian of
-    standard deviation ``sqrt(BOX_PASSES * (width**2 - 1) / 12)``, in time that does not
-    grow with the width; it reads :func:`brightness_reach` pixels on each side."""
-    border = "wrap" if mode == "periodic" else "reflect"
-    out = np.array(block, dtype=block.dtype, copy=True)
-    for axis in (1, 2):
-        for _ in range(BOX_PASSES):
-            ndimage.uniform_filter1d(out, int(width), axis=axis, output=out, mode=border)
+    ``width`` (odd) pixels along each axis (borders as ``mode``: periodic, or reflected as
+    scipy's ``"reflect"``): about a Gaussian of standard deviation
+    ``sqrt(BOX_PASSES * (width**2 - 1) / 12)``, in time that does not grow with the width
+    (running sums, :func:`shearfeat._kernels.box_smooth`); it reads
+    :func:`brightness_reach` pixels on each side."""
+    width = int(width)
+    if width < 1 or width % 2 == 0:
+        raise ValueError(f"the brightness's box width must be odd and positive, got {width}")
+    block = np.ascontiguousarray(block)
+    out = np.empty_like(block)
+    _kernels.box_smooth(block, width // 2, BOX_PASSES, mode == "periodic", out,
+                        np.empty(block.shape[1:], block.dtype))
     return out
 
 
@@ -124,15 +129,10 @@ def brightness_gain(block, low, reference, dark, width, mode):
     ``reference`` (B,), so in [0, 1].  ``dark``, a fraction of the reference, keeps the
     darkest parts (and noise there) from gaining without bound; the gain is 1 on a
     mid-grey background."""
-    dtype = block.dtype
     gain = local_brightness(block, width, mode)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        gain -= lows(block, low).astype(dtype)[:, None, None]
-        gain /= np.asarray(reference, np.float64).astype(dtype)[:, None, None]
-        np.nan_to_num(gain, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
-        np.clip(gain, 0.0, 1.0, out=gain)
-        gain += dtype.type(dark)
-        np.divide(dtype.type(0.5 + dark), gain, out=gain)
+    spans = np.ascontiguousarray(np.broadcast_to(
+        np.asarray(reference, np.float64), block.shape[:1]))
+    _kernels.brightness_to_gain(gain, lows(block, low), spans, float(dark))
     return gain
 
 

@@ -145,6 +145,28 @@ def test_local_brightness_is_a_bell_of_known_spread(width):
         np.testing.assert_allclose(local_brightness(flat, width, mode), flat, rtol=1e-6)
 
 
+@pytest.mark.parametrize("mode", ["reflect", "periodic"])
+@pytest.mark.parametrize("shape, width", [((2, 70, 53), 9), ((1, 37, 20), 49),
+                                          ((3, 5, 3), 9)])
+def test_local_brightness_equals_repeated_box_filters(mode, shape, width):
+    # the running sums give scipy's box filter, passes and borders included, also where
+    # the box is wider than the image (reflected more than once)
+    from scipy import ndimage
+    rng = np.random.default_rng(7)
+    for dtype, rtol in ((np.float32, 1e-6), (np.float64, 1e-12)):
+        block = rng.random(shape).astype(dtype)
+        expected = block.astype(np.float64)
+        border = "wrap" if mode == "periodic" else "reflect"
+        for axis in (2, 1):
+            for _ in range(3):
+                expected = ndimage.uniform_filter1d(expected, width, axis=axis, mode=border)
+        got = local_brightness(block, width, mode)
+        assert got.dtype == dtype and got.shape == shape
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
+    with pytest.raises(ValueError, match="odd"):
+        local_brightness(block, 10, mode)
+
+
 def test_results_built_without_strength_rank_by_measure():
     e = sf.edges(two_steps())
     rebuilt = sf.EdgeResult(e.measure, e.orientation)
