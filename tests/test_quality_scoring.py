@@ -58,6 +58,18 @@ def test_ods_of_a_graded_map_that_ranks_truth_first():
     assert ap > 0.9
 
 
+def test_ods_is_interpolated_between_levels_like_the_benchmark():
+    # two levels: (P 1, R 0.5) and (P 0.5, R 1), each F 2/3; halfway, P = R = 0.75
+    assert scoring.interpolated_best_f([1.0, 0.5], [0.5, 1.0]) == pytest.approx(0.75)
+    # a monotone curve whose best is a level keeps that level's F
+    assert scoring.interpolated_best_f([0.9, 0.8], [0.5, 0.6]) == pytest.approx(
+        2 * 0.8 * 0.6 / 1.4)
+    assert scoring.interpolated_best_f([0.7], [0.7]) == pytest.approx(0.7)
+    counts = np.array([[[50, 100, 50, 50], [100, 100, 100, 200]]])   # the first case
+    ods, ois, _, best = scoring.ods_ois_ap(counts)
+    assert ods == pytest.approx(0.75) and ois == pytest.approx(2 / 3) and best == 0
+
+
 def test_perturbations_do_what_they_say():
     from benchmarks.quality import robust
     rng = np.random.default_rng(0)

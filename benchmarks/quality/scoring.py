@@ -77,11 +77,29 @@ def prf(counts):
     return precision, recall, f
 
 
+def interpolated_best_f(precision, recall):
+    """The BSDS benchmark's ODS: the best F on the P/R curve drawn straight between
+    neighbouring levels (101 points a segment, as the benchmark's ``maxF`` and
+    ``pyEdgeEval``'s ``interpolated_max_scores`` do), never below the best level's F."""
+    precision, recall = np.asarray(precision, float), np.asarray(recall, float)
+    best = float(prf(np.stack([recall, np.ones_like(recall), precision,
+                               np.ones_like(precision)], -1))[2].max())
+    if len(precision) < 2:
+        return best
+    d = np.linspace(0.0, 1.0, 101)[:, None]
+    p = precision[1:] * d + precision[:-1] * (1 - d)
+    r = recall[1:] * d + recall[:-1] * (1 - d)
+    f = np.divide(2 * p * r, p + r, out=np.zeros_like(p), where=p + r > 0)
+    return max(best, float(f.max()))
+
+
 def ods_ois_ap(per_image):
-    """ODS, OIS, AP and the ODS threshold index from (images, levels, 4) counts."""
+    """ODS (interpolated between levels, as the BSDS benchmark reports it), OIS, AP and
+    the index of the best level from (images, levels, 4) counts."""
     per_image = np.asarray(per_image)
     p, r, f = prf(per_image.sum(axis=0))
     best = int(np.argmax(f))
+    ods = interpolated_best_f(p, r)
     _, _, f_image = prf(per_image)
     ois_counts = per_image[np.arange(len(per_image)), np.argmax(f_image, axis=1)].sum(axis=0)
     ois = prf(ois_counts)[2]
@@ -89,7 +107,7 @@ def ods_ois_ap(per_image):
     # recall 0, 0.01, ..., 1, and 0 beyond the curve's largest recall.
     grid = np.linspace(0, 1, 101)
     ap = np.mean([p[r >= g].max() if (r >= g).any() else 0.0 for g in grid])
-    return float(f[best]), float(ois), float(ap), best
+    return ods, float(ois), float(ap), best
 
 
 def pooled_auc(scores, labels):
