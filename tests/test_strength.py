@@ -167,6 +167,25 @@ def test_local_brightness_equals_repeated_box_filters(mode, shape, width):
         local_brightness(block, 10, mode)
 
 
+@pytest.mark.parametrize("periodic", [False, True])
+@pytest.mark.parametrize("shape", [(2, 31, 20), (1, 3, 1), (1, 1, 5)])
+def test_binomial_smoothing_equals_scipy(periodic, shape):
+    # the ridge strength's smoothing of its oriented part: [1, 2, 1] / 4 along each axis,
+    # borders reflected (half-sample) or wrapped, in place
+    from scipy import ndimage
+    from shearfeat import _kernels
+    rng = np.random.default_rng(3)
+    for dtype, tol in ((np.float32, 1e-6), (np.float64, 1e-14)):
+        block = rng.random(shape).astype(dtype)
+        expected = block.astype(np.float64)
+        for axis in (1, 2):
+            expected = ndimage.correlate1d(expected, [0.25, 0.5, 0.25], axis=axis,
+                                           mode="wrap" if periodic else "reflect")
+        _kernels.binomial_smooth(block, periodic, np.empty(shape[1:], dtype))
+        assert block.dtype == dtype
+        np.testing.assert_allclose(block, expected, rtol=tol, atol=tol)
+
+
 def test_results_built_without_strength_rank_by_measure():
     e = sf.edges(two_steps())
     rebuilt = sf.EdgeResult(e.measure, e.orientation)
