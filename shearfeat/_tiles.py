@@ -111,7 +111,8 @@ def _ranges(block):
     peak = np.maximum(np.abs(lo), np.abs(hi))
     scales = np.ones_like(peak)
     huge = peak > HUGE
-    scales[huge] = np.exp2(-np.ceil(np.log2(peak[huge])))
+    with np.errstate(under="ignore"):         # 2 ** -1024 is subnormal, and still exact
+        scales[huge] = np.exp2(-np.ceil(np.log2(peak[huge])))
     with np.errstate(over="ignore"):          # huge images: recomputed below
         means = block.mean(axis=(1, 2), dtype=np.float64)
     for i in np.flatnonzero(huge):
