@@ -8,7 +8,8 @@ The public API:
 * :func:`blobs`: the SymFD blob measure, with diameter and height, and the blobs'
   space-scale peaks, which :meth:`BlobResult.detect` resolves into blobs (crowds
   included);
-* :func:`thin`: one-pixel-wide binary edges and ridge centre lines;
+* :func:`thin`: one-pixel-wide binary edges and ridge centre lines, and
+  :func:`graded_thin`, their graded map (each threshold a hysteresis);
 * :func:`extract` and :func:`feature_names`: feature stacks of many images;
 * :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
 
@@ -23,7 +24,7 @@ from ._system import ShearletSystem, cache_info, clear_cache
 from .edges import EdgeResult, edges
 from .ridges import RidgeResult, ridges
 from .blobs import BlobResult, blobs
-from ._thin import thin
+from ._thin import graded_thin, thin
 from .extract import extract, feature_names
 
 __version__ = "0.1.0.dev0"
@@ -48,6 +49,7 @@ __all__ = [
     "edges",
     "extract",
     "feature_names",
+    "graded_thin",
     "presets",
     "ridges",
     "thin",

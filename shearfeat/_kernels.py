@@ -19,6 +19,7 @@ would cost more than the arithmetic and keep the column loops from vectorising.
 
 from __future__ import annotations
 
+import heapq
 import math
 
 import numpy as np
@@ -588,6 +589,47 @@ def nonmax_suppress(measure, orientation, out, r0, r1):
             ahead = _bilinear(measure, r + dr, c + dc)
             behind = _bilinear(measure, r - dr, c - dc)
             out[r, c] = m > ahead and m >= behind
+
+
+@njit(**_OPTIONS)
+def hysteresis_levels(values, ratio, out):
+    """For each pixel with a positive value, the largest threshold ``t`` at which
+    hysteresis between ``t / ratio`` and ``t`` keeps it: the largest ``t`` such that the
+    pixel is joined (8-neighbourhood) to a pixel of value ``>= t`` through pixels of
+    value ``>= t / ratio``.  0 where the value is 0.  Whole image, one thread.
+
+    The best path from a strong pixel is a widest path (its level is the smallest of the
+    seed's value and ``ratio`` times each value on the way), so a max-heap grows the
+    levels from the largest down, like Dijkstra's algorithm: each pixel is final when it
+    leaves the heap.  Levels are float32 throughout, so an update is never undone by
+    rounding and the loop ends.
+    """
+    n_rows, n_cols = values.shape
+    ratio32 = np.float32(ratio)
+    heap = [(np.float32(0.0), np.int64(0)) for _ in range(0)]
+    for r in range(n_rows):
+        for c in range(n_cols):
+            v = values[r, c]
+            out[r, c] = v if v > 0.0 else np.float32(0.0)
+            if v > 0.0:
+                heap.append((-v, np.int64(r * n_cols + c)))
+    heapq.heapify(heap)
+    while len(heap) > 0:
+        negative, index = heapq.heappop(heap)
+        level = -negative
+        r = index // n_cols
+        c = index - r * n_cols
+        if level < out[r, c]:
+            continue                        # a stale entry: reached higher since
+        for rr in range(max(r - 1, 0), min(r + 2, n_rows)):
+            for cc in range(max(c - 1, 0), min(c + 2, n_cols)):
+                v = values[rr, cc]
+                if not v > 0.0:
+                    continue
+                reach = min(level, ratio32 * v)
+                if reach > out[rr, cc]:
+                    out[rr, cc] = reach
+                    heapq.heappush(heap, (-reach, np.int64(rr * n_cols + cc)))
 
 
 @njit(**_OPTIONS)

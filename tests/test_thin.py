@@ -132,3 +132,81 @@ def test_a_result_built_by_hand_thins_like_the_measure():
     rebuilt = sf.EdgeResult(e.measure.tolist(), e.orientation.tolist())   # lists: converted
     assert rebuilt.measure.dtype == np.float64
     np.testing.assert_array_equal(sf.thin(rebuilt), sf.thin(e))
+
+
+# --- graded_thin: each threshold a hysteresis -------------------------------------------
+
+def textured_disk():
+    image, _ = disk()
+    rng = np.random.default_rng(5)
+    texture = ndimage.gaussian_filter(rng.standard_normal(image.shape), 2.0)
+    return (image + 0.6 * texture / texture.std()).astype(np.float32)
+
+
+@pytest.mark.parametrize("ratio", [1.0, 2.0, 3.0])
+def test_every_threshold_of_graded_thin_is_a_hysteresis_thin(ratio):
+    result = sf.edges(textured_disk())
+    graded = sf.graded_thin(result, ratio=ratio)
+    assert graded.dtype == np.float32 and 0 <= graded.min() and graded.max() <= 1
+    for fraction in (0.05, 0.13, 0.27, 0.41, 0.66, 0.9):
+        t = fraction * float(graded.max())
+        expected = sf.thin(result, low=t / ratio, high=t)
+        assert expected.any()
+        np.testing.assert_array_equal(graded >= t, expected)
+
+
+def test_ratio_one_gives_the_suppressed_strength():
+    result = sf.edges(textured_disk())
+    maxima = sf.thin(result, low=0.0, high=0.0)
+    np.testing.assert_array_equal(sf.graded_thin(result, ratio=1),
+                                  np.where(maxima, result.strength, 0))
+
+
+def test_a_fading_boundary_ranks_with_its_strong_part_and_a_faint_step_by_its_own():
+    # a vertical step whose height falls from 1 to 0.2 down the image, and beside it a
+    # step of a constant 0.3 (the height of the first one's faint end)
+    n = 128
+    image = np.zeros((n, n), np.float32)
+    image[:, 32:] = np.linspace(1.0, 0.2, n)[:, None]
+    image[:, 96:] += 0.3
+    result = sf.edges(image)
+    graded = sf.graded_thin(result)
+    strength = np.where(sf.thin(result, low=0, high=0), result.strength, 0)
+    rows = slice(24, n - 24)                               # away from the image's ends
+    fading = graded[rows, 30:35].max(axis=1)
+    faint = graded[rows, 94:99].max(axis=1)
+    own = strength[rows, 30:35].max(axis=1)
+    assert (fading > 0).all() and (faint > 0).all()
+    # the suppressed strength of the step falls with its height; the graded map holds
+    # the level of the chain's strongest part all the way down
+    assert own[-1] < 0.85 * own[0]
+    np.testing.assert_allclose(fading, fading.max(), rtol=1e-6)
+    assert faint.max() < fading.min()
+
+
+def test_graded_thin_is_invariant_to_contrast_and_offset():
+    image = textured_disk().astype(np.float64)
+    a = sf.graded_thin(sf.edges(image))
+    b = sf.graded_thin(sf.edges(7.5 * image + 100))
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_graded_thin_of_ridges_lies_on_their_centre_lines():
+    image = np.zeros((64, 64), np.float32)
+    image[:, 30:33] = 1.0
+    result = sf.ridges(image)
+    graded = sf.graded_thin(result)
+    assert graded[16:48, 31].min() > 0.5
+    np.testing.assert_array_equal(graded > 0, sf.thin(result, low=0, high=0)
+                                  & (result.strength > 0))
+
+
+@pytest.mark.parametrize("ratio", [0.5, float("nan"), float("inf"), True, "3"])
+def test_graded_thin_refuses_a_bad_ratio(ratio):
+    with pytest.raises(ValueError, match="ratio must be a finite number >= 1"):
+        sf.graded_thin(sf.edges(np.eye(16)), ratio=ratio)
+
+
+def test_graded_thin_refuses_other_inputs():
+    with pytest.raises(TypeError, match="EdgeResult or RidgeResult"):
+        sf.graded_thin(np.zeros((8, 8)))

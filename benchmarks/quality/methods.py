@@ -49,6 +49,12 @@ def sf_edges_strength(grey):
     return e.strength * sf.thin(e, low=0.0, high=0.0)
 
 
+def sf_graded_thin(grey):
+    """``graded_thin(edges(image))`` at its defaults: the suppressed strength, each
+    threshold a hysteresis."""
+    return sf.graded_thin(sf.edges(grey.astype(np.float32)))
+
+
 def sf_thin(grey):
     """``thin(edges(image))`` at its defaults (binary)."""
     return sf.thin(sf.edges(grey.astype(np.float32)))
@@ -76,6 +82,7 @@ def canny_binary_3(grey):
 BSDS_GRADED = {"shearfeat v1 measure+NMS": sf_edges_measure_v1,
                "shearfeat measure+NMS": sf_edges_measure,
                "shearfeat strength+NMS": sf_edges_strength,
+               "shearfeat graded_thin(edges)": sf_graded_thin,
                "canny sigma 2 +NMS": canny_magnitude}
 BSDS_BINARY = {"shearfeat v1 thin(edges)": sf_thin_v1,
                "shearfeat thin(edges)": sf_thin,

@@ -69,7 +69,7 @@ PERTURBATIONS = {"clean": lambda grey, seed: grey,
                  "jpeg 20": jpeg}
 
 #: The methods compared: graded maps (thresholded by the protocol) and binary outputs.
-GRADED = ("shearfeat strength+NMS", "canny sigma 2 +NMS")
+GRADED = ("shearfeat graded_thin(edges)", "shearfeat strength+NMS", "canny sigma 2 +NMS")
 BINARY = ("shearfeat thin(edges)", "canny binary sigma 2")
 
 
