@@ -120,7 +120,9 @@ def _line_options(func):
                      help="Write the one-pixel-wide binary map (shearfeat.thin) instead of "
                           "the measure."),
         click.option("--pivot-scales", type=click.Choice(("all", "lowest", "highest")),
-                     default="all", show_default=True, help="Scales the pivot is chosen from."),
+                     default=None,
+                     help="Scales the pivot is chosen from [default: the library's, "
+                          "lowest for edges, all for ridges]."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -279,8 +281,9 @@ def edges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_con
 
     def compute(image, path):
         import shearfeat
+        chosen = {} if pivot_scales is None else {"pivot_scales": pivot_scales}
         result = shearfeat.edges(image, min_contrast=min_contrast, preset=preset, mode=mode,
-                                 pivot_scales=pivot_scales, threads=per_image)
+                                 threads=per_image, **chosen)
         fields = {"measure": result.measure, "orientation": result.orientation,
                   "strength": result.strength}
         if thin:
@@ -309,9 +312,9 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_co
 
     def compute(image, path):
         import shearfeat
+        chosen = {} if pivot_scales is None else {"pivot_scales": pivot_scales}
         result = shearfeat.ridges(image, polarity=polarity, min_contrast=min_contrast,
-                                  preset=preset, mode=mode, pivot_scales=pivot_scales,
-                                  threads=per_image)
+                                  preset=preset, mode=mode, threads=per_image, **chosen)
         fields = {"measure": result.measure, "orientation": result.orientation,
                   "width": result.width, "height": result.height,
                   "strength": result.strength}

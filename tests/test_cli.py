@@ -46,6 +46,28 @@ def test_npz_has_named_fields(step_png, tmp_path):
         assert data["measure"].dtype == np.float32
 
 
+def test_defaults_are_the_librarys(tmp_path):
+    """The command at its defaults writes what the library's call at its defaults gives."""
+    import shearfeat as sf
+    from shearfeat.io import read_image
+    rng = np.random.default_rng(3)
+    picture = np.zeros((64, 64))
+    picture[:, 20:] += 0.5
+    picture[40:, :] += 0.3                                   # edges of several scales
+    picture = np.clip(picture + rng.normal(0, 0.05, picture.shape), 0, 1)
+    path = tmp_path / "scene.png"
+    iio.imwrite(path, np.round(picture * 255).astype(np.uint8))
+    image = read_image(path)
+    for command, call in (("edges", sf.edges), ("ridges", sf.ridges)):
+        assert run(command, path, "--format", "npz", "-o", tmp_path / f"{command}.npz",
+                   "-q").exit_code == 0
+        with np.load(tmp_path / f"{command}.npz") as data:
+            np.testing.assert_allclose(data["strength"], call(image).strength, atol=1e-6)
+    other = sf.edges(image, pivot_scales="all").strength
+    with np.load(tmp_path / "edges.npz") as data:
+        assert np.abs(data["strength"] - other).max() > 1e-3   # the choice shows
+
+
 def test_overlay(step_png, tmp_path):
     result = run("edges", step_png, "--overlay")
     assert result.exit_code == 0, result.output
