@@ -2,7 +2,7 @@
 
     python -m benchmarks.quality --data ../shared/data [--bench bsds drive cells robust]
         [--split tune aside] [--limit N] [--match distance|bsds] [--levels 33]
-        [--jobs 2] [--json out.json]
+        [--fov-margin PX] [--jobs 2] [--json out.json]
 
 Protocols: ``benchmarks/quality/scoring.py`` and ``../shared/data/README.md``.  Tuning is
 done on the ``tune`` part of each split (BSDS train, DRIVE 21-30, cells 1-50); the
@@ -104,7 +104,7 @@ def _drive_one(task):
 
 def run_drive(args, split, pool):
     from . import data, methods, scoring
-    images = list(data.drive(args.data, split, args.limit))
+    images = list(data.drive(args.data, split, args.limit, args.fov_margin))
     rows = []
     for method in _selected(methods.DRIVE, args):
         results = pool.map(_drive_one, [(method, g) for _, g, _, _ in images])
@@ -181,12 +181,17 @@ def main(argv=None):
     parser.add_argument("--match", default="distance", choices=["distance", "bsds"],
                         help="BSDS matching: the exact correspondence or a distance test")
     parser.add_argument("--levels", type=int, default=33, help="BSDS threshold levels")
+    parser.add_argument("--fov-margin", type=int, metavar="PX",
+                        help="DRIVE: give every method the green channel extended beyond "
+                             "the field of view less PX pixels (data.extend_fov; 5 "
+                             "takes off the black pixels and bright rim the masks hold)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel processes")
     parser.add_argument("--methods", nargs="*", help="only methods whose name has one of these")
     parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args(argv)
-    if args.jobs < 1 or args.levels < 1 or (args.limit is not None and args.limit < 1):
-        parser.error("--jobs, --levels and --limit must be positive")
+    if args.jobs < 1 or args.levels < 1 or (args.limit is not None and args.limit < 1) \
+            or (args.fov_margin is not None and args.fov_margin < 0):
+        parser.error("--jobs, --levels and --limit must be positive, --fov-margin >= 0")
     os.environ["SHEARFEAT_NUM_THREADS"] = "1"                  # one thread per process
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
