@@ -11,6 +11,8 @@ The public API:
 * :func:`thin`: one-pixel-wide binary edges and ridge centre lines, and
   :func:`graded_thin`, their graded map (each threshold a hysteresis);
 * :func:`extract` and :func:`feature_names`: feature stacks of many images;
+* :func:`fill_outside`: an image filled beyond a mask (a field of view), so that the
+  mask's border reads as no feature;
 * :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
 
 Modules beside it: :mod:`shearfeat.io` (image files in, marked outputs out),
@@ -26,6 +28,7 @@ from .ridges import RidgeResult, ridges
 from .blobs import BlobResult, blobs
 from ._thin import graded_thin, thin
 from .extract import extract, feature_names
+from ._fill import fill_outside
 
 __version__ = "0.1.0.dev0"
 
@@ -49,6 +52,7 @@ __all__ = [
     "edges",
     "extract",
     "feature_names",
+    "fill_outside",
     "graded_thin",
     "presets",
     "ridges",

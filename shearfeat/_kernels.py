@@ -1142,3 +1142,62 @@ def brightness_to_gain(brightness, low, reference, dark):
                 v = (row[c] - lo) * inv
                 v = 0.0 if not v > 0.0 else (1.0 if v > 1.0 else v)
                 row[c] = top / (v + dark)
+
+
+@njit(**_OPTIONS)
+def fill_rings(image, known, ring, scratch):
+    """In place: give every pixel of ``image`` (M, N) where ``known`` (M, N, bool, also
+    updated) is False the mean of its known 8-neighbours, one ring at a time (a ring:
+    the unknown pixels next to a known one; its pixels read only the rings before it).
+    ``ring`` (M * N, int64) and ``scratch`` (M * N, image's dtype) are workspace.  Pixels
+    that no ring reaches (none known) are left as they are."""
+    n_rows, n_cols = image.shape
+    queued = np.zeros((n_rows, n_cols), np.bool_)
+    n = 0
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if known[r, c]:
+                continue
+            for dr in range(-1, 2):
+                rr = r + dr
+                for dc in range(-1, 2):
+                    cc = c + dc
+                    if 0 <= rr < n_rows and 0 <= cc < n_cols and known[rr, cc] \
+                            and not queued[r, c]:
+                        queued[r, c] = True
+                        ring[n] = r * n_cols + c
+                        n += 1
+    while n > 0:
+        for i in range(n):                    # the ring's values from the known pixels
+            r, c = ring[i] // n_cols, ring[i] % n_cols
+            total = 0.0
+            count = 0
+            for dr in range(-1, 2):
+                rr = r + dr
+                for dc in range(-1, 2):
+                    cc = c + dc
+                    if 0 <= rr < n_rows and 0 <= cc < n_cols and known[rr, cc]:
+                        total += image[rr, cc]
+                        count += 1
+            scratch[i] = total / count
+        for i in range(n):
+            image.flat[ring[i]] = scratch[i]
+            known.flat[ring[i]] = True
+        # the next ring: unknown neighbours of this one, written after it (the two
+        # rings are distinct pixels, so they fit) and moved to the front
+        start = n
+        m = 0
+        for i in range(n):
+            r, c = ring[i] // n_cols, ring[i] % n_cols
+            for dr in range(-1, 2):
+                rr = r + dr
+                for dc in range(-1, 2):
+                    cc = c + dc
+                    if 0 <= rr < n_rows and 0 <= cc < n_cols and not known[rr, cc] \
+                            and not queued[rr, cc]:
+                        queued[rr, cc] = True
+                        ring[start + m] = rr * n_cols + cc
+                        m += 1
+        for i in range(m):
+            ring[i] = ring[start + i]
+        n = m

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.quality import data, scoring  # noqa: E402
+from benchmarks.quality import scoring  # noqa: E402
 
 
 def test_pooled_auc_known_cases():
@@ -90,27 +90,3 @@ def test_perturbations_do_what_they_say():
     for name in robust.PERTURBATIONS:                       # every one stays in [0, 1]
         out = robust.perturb(name, grey, 1)
         assert out.shape == grey.shape and 0 <= out.min() and out.max() <= 1
-
-
-def test_fov_extension_replaces_the_rim_and_the_outside_by_the_inside():
-    # A DRIVE-like field of view: a disk whose mask takes in a black ring outside a
-    # bright rim; inside, a smooth ramp.
-    yy, xx = np.mgrid[:64, :64]
-    r = np.hypot(yy - 32, xx - 32)
-    fov = r < 26
-    green = np.where(r < 23, 0.3 + 0.004 * xx, 0.0)
-    green[(r >= 21) & (r < 23)] = 0.9                              # the bright rim
-    out = data.extend_fov(green, fov, 6)
-    kept = r < 19.5
-    np.testing.assert_array_equal(out[kept], green[kept])         # the inside is kept
-    inside = green[r < 20]
-    assert out.min() >= inside.min() - 1e-12 and out.max() <= inside.max() + 1e-12
-    assert np.isfinite(out).all() and out.dtype == green.dtype
-    # the step the black surround made is gone: no jump larger than the ramp's
-    assert np.abs(np.diff(out, axis=1)).max() < 0.05
-    constant = data.extend_fov(np.where(fov, 0.5, 0.0), fov, 3)
-    np.testing.assert_allclose(constant, 0.5)
-    with pytest.raises(ValueError, match="empty"):
-        data.extend_fov(green, fov, 40)
-    with pytest.raises(ValueError, match=">= 0"):
-        data.extend_fov(green, fov, -1)

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from scipy import io as sio
-from scipy import ndimage as ndi
 from skimage import color
+
+from shearfeat import fill_outside
 
 #: Which images each split holds: tuned on ``tune``, checked on ``aside``.
 SPLITS = {
@@ -44,8 +45,10 @@ def bsds(root, split, limit=None):
 
 def drive(root, split, limit=None, fov_margin=None):
     """(name, green channel in [0, 1], vessel mask, field-of-view mask) of DRIVE; with
-    ``fov_margin``, the green channel extended beyond the field of view less that many
-    pixels (:func:`extend_fov`)."""
+    ``fov_margin``, the green channel filled beyond the field of view less that many
+    pixels (:func:`shearfeat.fill_outside`), the same for every method: the masks hold
+    one to three black pixels outside a rim brighter than the retina, which filters read
+    as a dark ridge inside the field of view.  Scoring stays inside the original mask."""
     base = _need(Path(root) / "drive" / "training")
     for number in list(SPLITS["drive"][split])[:limit]:
         rgb = np.asarray(Image.open(_need(base / "images" / f"{number}_training.tif")))
@@ -55,35 +58,9 @@ def drive(root, split, limit=None, fov_margin=None):
             fov = fov[..., 0]
         green, fov = rgb[..., 1] / 255.0, fov > 0
         if fov_margin is not None:
-            green = extend_fov(green, fov, fov_margin)
+            green = fill_outside(green, fov, margin=fov_margin)
         yield str(number), green, vessels > 0, fov
 
-
-
-def extend_fov(green, fov, margin):
-    """``green`` with its field of view's outer ``margin`` pixels and everything outside it
-    replaced by the mean of their known 8-neighbours, one ring at a time (the extension
-    of J. Soares et al., IEEE TMI 25(9) 2006, that many DRIVE filters run first).
-
-    DRIVE's masks take in one to three pixels of the black surround, next to a rim that
-    is brighter than the retina: without the extension every filter sees that step as a
-    dark ridge inside the field of view.  Every method gets the same extended image;
-    scoring stays inside the original mask.
-    """
-    if margin < 0:
-        raise ValueError(f"the FOV margin must be >= 0, got {margin}")
-    known = ndi.distance_transform_edt(fov) > margin      # margin: Euclidean
-    if not known.any():
-        raise ValueError("the field of view is empty after the margin is taken off")
-    out = np.where(known, green, 0.0).astype(np.float64)
-    box = np.ones((3, 3))
-    while not known.all():
-        total = ndi.convolve(out * known, box, mode="constant")
-        count = ndi.convolve(known.astype(np.float64), box, mode="constant")
-        ring = ~known & (count > 0)
-        out[ring] = total[ring] / count[ring]
-        known |= ring
-    return out.astype(green.dtype)
 
 
 def cells(root, split, limit=None):

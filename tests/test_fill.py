@@ -1,0 +1,84 @@
+"""fill_outside: an image filled beyond a mask, so that the mask's border is no feature."""
+
+import numpy as np
+import pytest
+
+import naive
+import shearfeat as sf
+
+
+def fundus(n=96, radius=38, rim=3, seed=0):
+    """A DRIVE-like field of view: a grey disk with a bright rim and a bright optic disc,
+    a dark vertical vessel (3 px wide, 0.05 deep), black outside, and a mask that takes
+    in a black ring."""
+    yy, xx = np.mgrid[:n, :n]
+    r = np.hypot(yy - n / 2, xx - n / 2)
+    image = np.where(r < radius, 0.5, 0.02)
+    image[(r >= radius - rim) & (r < radius)] = 0.85
+    image[(r < radius - rim) & (np.abs(xx - n / 2) <= 1)] = 0.45
+    image[np.hypot(yy - n / 2, xx - 0.72 * n) < n / 16] = 0.9
+    image += np.random.default_rng(seed).normal(0, 0.005, image.shape)
+    return image.astype(np.float32), r < radius + 2, r
+
+
+def test_fill_matches_the_plain_ring_by_ring_mean():
+    rng = np.random.default_rng(1)
+    image = rng.random((40, 57)).astype(np.float64)
+    known = np.zeros((40, 57), bool)
+    known[5:20, 30:50] = True
+    known[33, 3] = True                                   # two separate seeds
+    out = sf.fill_outside(image, known)
+    np.testing.assert_allclose(out, naive.fill_outside(image, known), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(out[known], image[known])
+    assert out.dtype == np.float64
+
+
+def test_fill_keeps_the_inside_and_removes_the_rim_step():
+    image, mask, r = fundus()
+    out = sf.fill_outside(image, mask, margin=6)
+    kept = r < 38 + 2 - 6 - 1                             # well inside the margin
+    np.testing.assert_array_equal(out[kept], image[kept])
+    inside = image[r < 32]
+    assert out.min() >= inside.min() and out.max() <= inside.max()
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    jumps = np.abs(np.diff(out, axis=1))
+    assert jumps[r[:, 1:] >= 33].max() < 0.1    # no rim (0.35), no black step (0.83)
+    full = sf.fill_outside(image, np.ones(image.shape, bool))
+    np.testing.assert_array_equal(full, image)
+    grey = sf.fill_outside((mask * 128).astype(np.uint8), mask)   # 0/1 masks, integers
+    assert grey.dtype == np.float32 and np.all(grey == 128)
+
+
+def test_filled_field_of_view_has_no_rim_ridge_and_keeps_the_vessel():
+    image, mask, r = fundus()
+    raw = sf.ridges(image, polarity="dark").strength
+    filled = sf.ridges(sf.fill_outside(image, mask, margin=5), polarity="dark").strength
+    across = np.abs(np.mgrid[:96, :96][1] - 48)
+    band = mask & (r >= 34) & (across > 6)                # the rim and the black ring
+    vessel = (r < 28) & (across <= 1) & (np.abs(np.mgrid[:96, :96][0] - 48) > 8)
+    # unfilled, the border outranks the vessel; filled, it ranks well below it (the
+    # fill's own streaks of smeared noise are all that is left there)
+    assert raw[band].max() > raw[vessel].mean()
+    assert filled[band].max() < 0.6 * filled[vessel].mean()
+    assert filled[vessel].min() > raw[vessel].min()       # the range is the retina's now
+
+
+def test_fill_validates_its_input():
+    image, mask, _ = fundus(n=32, radius=12)
+    with pytest.raises(ValueError, match="shape"):
+        sf.fill_outside(image, mask[:-1])
+    with pytest.raises(ValueError, match="boolean"):
+        sf.fill_outside(image, mask * 2)
+    with pytest.raises(ValueError, match="boolean"):
+        sf.fill_outside(image, np.where(mask, "a", "b"))
+    for margin in (-1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="margin"):
+            sf.fill_outside(image, mask, margin=margin)
+    with pytest.raises(ValueError, match="no pixel .* margin of 20"):
+        sf.fill_outside(image, mask, margin=20)
+    with pytest.raises(ValueError, match="no pixel"):
+        sf.fill_outside(image, np.zeros_like(mask))
+    bad = image.copy()
+    bad[3, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        sf.fill_outside(bad, mask)
