@@ -100,6 +100,16 @@ def _common_options(func):
                      default="default", show_default=True, help="Shearlet parameter set."),
         click.option("--mode", type=click.Choice(("reflect", "periodic")), default="reflect",
                      show_default=True, help="Border handling."),
+        click.option("--mask", "mask_path", default=None, metavar="FILE",
+                     type=click.Path(dir_okay=False, path_type=Path),
+                     help="Field of view (an image of the inputs' size, nonzero inside): "
+                          "the outside is filled from the inside first "
+                          "(shearfeat.fill_outside), so its border is no feature, and the "
+                          "outputs are 0 outside it (blobs: only blobs inside are kept)."),
+        click.option("--mask-margin", type=click.IntRange(min=0), default=0,
+                     show_default=True, metavar="PX",
+                     help="Pixels taken off the inside of --mask first (for masks that "
+                          "take in a rim or some of the surround; 5 suits DRIVE)."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Images processed at once."),
         click.option("--threads", type=click.IntRange(1, 1024), default=None,
@@ -179,12 +189,64 @@ def _announce_compilation(quiet):
                    err=True)
 
 
+def _read_mask(path, margin):
+    """The --mask file as a boolean (M, N) array (nonzero: inside), or None; a usage error
+    when it cannot be read or leaves nothing inside."""
+    if path is None:
+        if margin:
+            raise click.UsageError("--mask-margin needs --mask")
+        return None
+    from shearfeat.io import read_image
+    try:
+        mask = read_image(path) != 0
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="--mask") from None
+    if not mask.any():
+        raise click.BadParameter(f"{path} has no nonzero pixel: nothing is inside",
+                                 param_hint="--mask")
+    import numpy as np
+
+    import shearfeat
+    try:                                     # the margin leaves something inside
+        shearfeat.fill_outside(np.zeros(mask.shape, np.float32), mask, margin=margin)
+    except ValueError as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="--mask-margin") from None
+    return mask
+
+
+def _masked(image, mask, margin):
+    """``image`` filled beyond ``mask`` (shearfeat.fill_outside); an error naming both
+    shapes when they differ."""
+    import shearfeat
+    if mask.shape != image.shape:
+        raise ValueError(f"the image is {image.shape[0]} x {image.shape[1]} pixels, --mask "
+                         f"{mask.shape[0]} x {mask.shape[1]}")
+    return shearfeat.fill_outside(image, mask, margin=margin)
+
+
+#: The fields of the measure commands that are maps of the image (the rest are tables).
+_MAPS = ("measure", "strength", "orientation", "width", "height", "diameter", "thin")
+
+
+def _outside_cleared(fields, mask):
+    """The maps in ``fields`` set to 0 outside ``mask`` (orientations to NaN)."""
+    import numpy as np
+    cleared = {}
+    for name, value in fields.items():
+        if name in _MAPS:
+            value = np.where(mask, value, np.nan if name == "orientation" else 0)\
+                .astype(value.dtype)
+        cleared[name] = value
+    return cleared
+
+
 def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, thin,
-         overlay, compute, draw=None, extra_outputs=None):
+         overlay, compute, draw=None, extra_outputs=None, mask=None, mask_margin=0):
     """Process every input; report failures on stderr and return how many failed.
 
-    ``compute(image, path) -> fields`` gets the grey image; ``draw(grey, fields) -> RGB``
-    makes the overlay (default: orientation as hue).  ``extra_outputs``: other files
+    ``compute(image, path) -> fields`` gets the grey image (filled beyond ``mask``, whose
+    outside the maps are then cleared of); ``draw(grey, fields) -> RGB`` makes the
+    overlay (default: orientation as hue) on the image as read.  ``extra_outputs``: other files
     the command writes at the end (path -> option that named it), checked with the
     others before any work.
     """
@@ -229,7 +291,11 @@ def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, t
 
     def process(image_path, target):
         image = read_image(image_path)
-        fields = compute(image, image_path)
+        if mask is None:
+            fields = compute(image, image_path)
+        else:
+            fields = _outside_cleared(compute(_masked(image, mask, mask_margin), image_path),
+                                      mask)
         if overlay and draw is not None:
             fields = {"overlay": draw(image, fields)}
         elif overlay:
@@ -270,7 +336,7 @@ def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, t
 @_line_options
 @click.pass_context
 def edges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_contrast,
-          preset, mode, pivot_scales, jobs, threads, quiet):
+          preset, mode, mask_path, mask_margin, pivot_scales, jobs, threads, quiet):
     """Edge measure of IMAGES (PNG, JPEG, TIFF, ...; colour converted to grey).
 
     \b
@@ -278,6 +344,7 @@ def edges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_con
       shearfeat edges camera.png            # writes camera.edges.png
     """
     per_image = threads or (1 if jobs > 1 else None)
+    mask = _read_mask(mask_path, mask_margin)
 
     def compute(image, path):
         import shearfeat
@@ -290,7 +357,7 @@ def edges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_con
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
     if _run(ctx, "edges", images, output, fmt, force, skip_existing, quiet, jobs, thin,
-            overlay, compute):
+            overlay, compute, mask=mask, mask_margin=mask_margin):
         ctx.exit(1)
 
 
@@ -301,7 +368,8 @@ def edges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_con
               show_default=True, help="Ridges brighter or darker than their surroundings.")
 @click.pass_context
 def ridges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_contrast,
-           preset, mode, pivot_scales, jobs, threads, quiet, polarity):
+           preset, mode, mask_path, mask_margin, pivot_scales, jobs, threads, quiet,
+           polarity):
     """Ridge measure of IMAGES, with width and height in the npy output.
 
     \b
@@ -309,6 +377,7 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_co
       shearfeat ridges vessels.png --polarity dark   # writes vessels.ridges.png
     """
     per_image = threads or (1 if jobs > 1 else None)
+    mask = _read_mask(mask_path, mask_margin)
 
     def compute(image, path):
         import shearfeat
@@ -322,7 +391,7 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_co
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
     if _run(ctx, "ridges", images, output, fmt, force, skip_existing, quiet, jobs, thin,
-            overlay, compute):
+            overlay, compute, mask=mask, mask_margin=mask_margin):
         ctx.exit(1)
 
 
@@ -360,8 +429,8 @@ def _draw_blobs(grey, fields):
                                  "file,row,col,diameter,strength,height.")
 @click.pass_context
 def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast, preset,
-          mode, jobs, threads, quiet, polarity, min_diameter, max_diameter, threshold,
-          deblend, csv_path):
+          mode, mask_path, mask_margin, jobs, threads, quiet, polarity, min_diameter,
+          max_diameter, threshold, deblend, csv_path):
     """Blob measure of IMAGES; detected blobs as circles (--overlay) or rows (--csv).
 
     \b
@@ -376,6 +445,7 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
         raise click.BadParameter(f"{min_diameter} is larger than --max-diameter "
                                  f"{max_diameter}", param_hint="--min-diameter")
     threshold = DETECT_THRESHOLD if threshold is None else threshold
+    mask = _read_mask(mask_path, mask_margin)
     rows, lock = [], threading.Lock()
 
     def compute(image, path):
@@ -388,6 +458,9 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
         found, strength = result.detect(threshold, with_strength=True, deblend=deblend)
         centre = np.clip(found[:, :2].round().astype(int), 0,
                          np.array(result.height.shape) - 1)
+        if mask is not None:                             # blobs inside the field of view
+            inside = mask[centre[:, 0], centre[:, 1]]
+            found, strength, centre = found[inside], strength[inside], centre[inside]
         span = float(np.ptp(np.asarray(image, np.float64)))      # peak heights: of the range
         heights = result.peak_height[centre[:, 0], centre[:, 1]].astype(float) * span
         with lock:
@@ -405,7 +478,8 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
     publisher = Publisher(force)
     failed = _run(ctx, "blobs", images, output, fmt, force, skip_existing, quiet, jobs,
                   False, overlay, compute, draw=_draw_blobs,
-                  extra_outputs={csv_path: "--csv"} if csv_path else None)
+                  extra_outputs={csv_path: "--csv"} if csv_path else None, mask=mask,
+                  mask_margin=mask_margin)
     if csv_path is not None:
         import csv
         import io

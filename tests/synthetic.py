@@ -62,3 +62,17 @@ def disk_grid(diameter, spacing, count=5, margin=2.0, noise=0.0, seed=0, dtype=n
     image = disks([(r, c, diameter) for r, c in centres], n=n, dtype=np.float64)
     image += noise * np.random.default_rng(seed).standard_normal(image.shape)
     return image.astype(dtype), np.array(centres)
+
+
+def fundus(n=96, radius=38, rim=3, seed=0):
+    """A DRIVE-like field of view: a grey disk with a bright rim and a bright optic disc,
+    a dark vertical vessel (3 px wide, 0.05 deep), black outside, and a mask that takes
+    in a black ring."""
+    yy, xx = np.mgrid[:n, :n]
+    r = np.hypot(yy - n / 2, xx - n / 2)
+    image = np.where(r < radius, 0.5, 0.02)
+    image[(r >= radius - rim) & (r < radius)] = 0.85
+    image[(r < radius - rim) & (np.abs(xx - n / 2) <= 1)] = 0.45
+    image[np.hypot(yy - n / 2, xx - 0.72 * n) < n / 16] = 0.9
+    image += np.random.default_rng(seed).normal(0, 0.005, image.shape)
+    return image.astype(np.float32), r < radius + 2, r

@@ -618,3 +618,54 @@ def test_nn_evaluate_on_broken_model_files(tmp_path):
                  tmp_path / "n.npz", "--epochs", 1)
     assert result.exit_code == 1 and "pass --download" in result.output
     assert "download=True" not in result.output
+
+
+def test_mask_fills_the_outside_and_clears_the_outputs(tmp_path):
+    import shearfeat as sf
+    from synthetic import fundus
+    image, inside, _ = fundus()
+    grey = np.round(255 * np.clip(image, 0, 1)).astype(np.uint8)
+    iio.imwrite(tmp_path / "eye.png", grey)
+    iio.imwrite(tmp_path / "fov.png", (inside * 255).astype(np.uint8))
+    result = run("ridges", tmp_path / "eye.png", "--polarity", "dark", "--mask",
+                 tmp_path / "fov.png", "--mask-margin", 5, "-o", tmp_path / "r.npz")
+    assert result.exit_code == 0, result.output
+    expected = sf.ridges(sf.fill_outside(grey, inside, margin=5), polarity="dark")
+    with np.load(tmp_path / "r.npz") as data:
+        np.testing.assert_array_equal(data["strength"], np.where(inside, expected.strength, 0))
+        assert np.isnan(data["orientation"][~inside]).all()
+        assert not data["strength"][~inside].any() and data["strength"][inside].max() > 0.3
+    result = run("edges", tmp_path / "eye.png", "--mask", tmp_path / "fov.png", "--thin",
+                 "-o", tmp_path / "e.png")
+    assert result.exit_code == 0, result.output
+    assert not iio.imread(tmp_path / "e.png")[~inside].any()
+
+
+def test_mask_keeps_the_blobs_inside(spots_png, tmp_path):
+    fov = np.zeros((128, 128), np.uint8)
+    fov[:, :70] = 1                                        # the spot at column 90 is out
+    iio.imwrite(tmp_path / "left.png", fov)
+    result = run("blobs", spots_png, "--mask", tmp_path / "left.png", "--csv",
+                 tmp_path / "b.csv", "--max-diameter", 32)
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in (tmp_path / "b.csv").read_text().splitlines()[1:]]
+    assert sorted(round(float(r[2])) for r in rows) == [30, 60]
+
+
+def test_mask_errors(step_png, tmp_path):
+    iio.imwrite(tmp_path / "small.png", np.ones((10, 10), np.uint8))
+    iio.imwrite(tmp_path / "empty.png", np.zeros((48, 64), np.uint8))
+    thin = np.zeros((48, 64), np.uint8)
+    thin[20:28] = 1
+    iio.imwrite(tmp_path / "band.png", thin)
+    result = run("edges", step_png, "--mask", tmp_path / "small.png")
+    assert result.exit_code == 1 and "48 x 64 pixels, --mask 10 x 10" in result.output
+    result = run("edges", step_png, "--mask", tmp_path / "empty.png")
+    assert result.exit_code == 2 and "nothing is inside" in result.output
+    result = run("ridges", step_png, "--mask", tmp_path / "band.png", "--mask-margin", 9)
+    assert result.exit_code == 2 and "margin of 9 pixels" in result.output
+    result = run("edges", step_png, "--mask-margin", 3)
+    assert result.exit_code == 2 and "needs --mask" in result.output
+    result = run("blobs", step_png, "--mask", tmp_path / "missing.png")
+    assert result.exit_code == 2 and "missing.png" in result.output
+    assert not list(tmp_path.glob("step.*.png"))           # nothing written on errors
