@@ -109,7 +109,7 @@ def _common_options(func):
         click.option("--mask-margin", type=click.IntRange(min=0), default=0,
                      show_default=True, metavar="PX",
                      help="Pixels taken off the inside of --mask first (for masks that "
-                          "take in a rim or some of the surround; 5 suits DRIVE)."),
+                          "take in a rim or some of the surround; 6 suits DRIVE)."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Images processed at once."),
         click.option("--threads", type=click.IntRange(1, 1024), default=None,

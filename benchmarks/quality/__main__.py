@@ -184,7 +184,7 @@ def main(argv=None):
     parser.add_argument("--fov-margin", type=int, metavar="PX",
                         help="DRIVE: give every method the green channel extended beyond "
                              "the field of view less PX pixels (shearfeat.fill_outside; "
-                             "5 takes off the black pixels and bright rim the masks hold)")
+                             "6 takes off the black pixels and bright rim the masks hold)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel processes")
     parser.add_argument("--methods", nargs="*", help="only methods whose name has one of these")
     parser.add_argument("--json", help="also write the rows here")
