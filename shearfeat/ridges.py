@@ -128,6 +128,11 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
         ``measure``, ``orientation``, ``width``, ``height`` and ``strength``, float32 for
         any input except float64, which stays float64.
 
+    See Also
+    --------
+    fill_outside : for an image seen through a field of view (a fundus photo), whose
+        border would read as a ridge beside it: fill the outside first.
+
     References
     ----------
     .. [1] R. Reisenhofer, E. J. King, "Edge, Ridge, and Blob Detection with Symmetric
