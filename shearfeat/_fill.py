@@ -55,13 +55,20 @@ def fill_outside(image, mask, *, margin=0):
     if mask.shape != image.shape:
         raise ValueError(f"mask must have the image's shape {image.shape}, got {mask.shape}")
     if mask.dtype != bool:
-        if not np.issubdtype(mask.dtype, np.number) or not np.isin(mask, (0, 1)).all():
-            raise ValueError("mask must be boolean (or 0 and 1 only), got dtype "
-                             f"{mask.dtype}")
+        if not (np.issubdtype(mask.dtype, np.integer) or np.issubdtype(mask.dtype,
+                                                                       np.floating)):
+            raise ValueError(f"mask must be boolean, got dtype {mask.dtype}")
+        other = mask[~np.isin(mask, (0, 1))]
+        if other.size:
+            raise ValueError("mask must be boolean, or hold 0 and 1 only; it holds "
+                             f"{other.size} other value(s), such as {other[0].item()!r}: "
+                             "pass mask > 0, say")
         mask = mask.astype(bool)
     if isinstance(margin, bool) or not isinstance(margin, numbers.Integral) or margin < 0:
         raise ValueError(f"margin must be an integer >= 0, got {margin!r}")
-    known = ndi.distance_transform_edt(mask) > margin if margin else mask.copy()
+    # the margin is measured from the mask's outside, not from the image's border
+    known = ndi.distance_transform_edt(mask) > margin if margin and not mask.all() \
+        else mask.copy()
     if not known.any():
         raise ValueError("no pixel of the mask is left inside" +
                          (f" once a margin of {margin} pixels is taken off" if margin

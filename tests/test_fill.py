@@ -30,8 +30,14 @@ def test_fill_keeps_the_inside_and_removes_the_rim_step():
     assert out.dtype == np.float32 and np.isfinite(out).all()
     jumps = np.abs(np.diff(out, axis=1))
     assert jumps[r[:, 1:] >= 33].max() < 0.1    # no rim (0.35), no black step (0.83)
-    full = sf.fill_outside(image, np.ones(image.shape, bool))
-    np.testing.assert_array_equal(full, image)
+    for margin in (0, 4):                     # nothing outside: nothing to take off
+        full = sf.fill_outside(image, np.ones(image.shape, bool), margin=margin)
+        np.testing.assert_array_equal(full, image)
+    # a field of view cut by the image's border keeps its pixels on that border
+    half = np.zeros(image.shape, bool)
+    half[:, 50:] = True
+    np.testing.assert_array_equal(sf.fill_outside(image, half, margin=4)[:, 55:],
+                                  image[:, 55:])
     grey = sf.fill_outside((mask * 128).astype(np.uint8), mask)   # 0/1 masks, integers
     assert grey.dtype == np.float32 and np.all(grey == 128)
 
@@ -54,8 +60,8 @@ def test_fill_validates_its_input():
     image, mask, _ = fundus(n=32, radius=12)
     with pytest.raises(ValueError, match="shape"):
         sf.fill_outside(image, mask[:-1])
-    with pytest.raises(ValueError, match="boolean"):
-        sf.fill_outside(image, mask * 2)
+    with pytest.raises(ValueError, match="such as 255: pass mask > 0"):
+        sf.fill_outside(image, mask.astype(np.uint8) * 255)
     with pytest.raises(ValueError, match="boolean"):
         sf.fill_outside(image, np.where(mask, "a", "b"))
     for margin in (-1, 1.5, True, "2"):
