@@ -30,8 +30,9 @@ def fill_outside(image, mask, *, margin=0):
     mask : (M, N) array_like of bool
         True inside, where the image is kept.
     margin : int, optional
-        Pixels taken off the inside of the mask first (Euclidean distance), for masks
-        that take in a little of the surround or a bright or dark rim.  On DRIVE, whose
+        Pixels taken off the inside of the mask first (Euclidean distance from its
+        outside; the image's border does not count), for masks that take in a little of
+        the surround or a bright or dark rim.  On DRIVE, whose
         masks hold 1-3 black pixels outside a rim brighter than the retina, 6 pixels
         give ``ridges(..., polarity="dark").strength`` a pooled vessel AUC of 0.935 /
         0.940 (images 21-30 / 31-40; 0.926 / 0.931 unfilled; Sato's filter on the same
