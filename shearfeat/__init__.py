@@ -12,7 +12,8 @@ The public API:
   :func:`graded_thin`, their graded map (each threshold a hysteresis);
 * :func:`extract` and :func:`feature_names`: feature stacks of many images;
 * :func:`fill_outside`: an image filled beyond a mask (a field of view), so that the
-  mask's border reads as no feature;
+  mask's border reads as no feature, and :func:`field_of_view`, that mask estimated for
+  an image with a dark surround;
 * :func:`presets`, :func:`cache_info`, :func:`clear_cache`.
 
 Modules beside it: :mod:`shearfeat.io` (image files in, marked outputs out),
@@ -28,7 +29,7 @@ from .ridges import RidgeResult, ridges
 from .blobs import BlobResult, blobs
 from ._thin import graded_thin, thin
 from .extract import extract, feature_names
-from ._fill import fill_outside
+from ._fill import field_of_view, fill_outside
 
 __version__ = "0.1.0.dev0"
 
@@ -52,6 +53,7 @@ __all__ = [
     "edges",
     "extract",
     "feature_names",
+    "field_of_view",
     "fill_outside",
     "graded_thin",
     "presets",

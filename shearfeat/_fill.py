@@ -1,4 +1,5 @@
-"""Filling an image beyond a mask, so that the mask's border reads as no feature."""
+"""Fields of view: finding one, and filling an image beyond it, so that its border reads as
+no feature."""
 
 from __future__ import annotations
 
@@ -78,3 +79,59 @@ def fill_outside(image, mask, *, margin=0):
     _kernels.fill_rings(out, np.ascontiguousarray(known), np.empty(out.size, np.int64),
                         np.empty(out.size, out.dtype))
     return out
+
+
+#: Where :func:`field_of_view` puts its threshold, from the dark surround (the smoothed
+#: image's 1st percentile) towards the median.  On DRIVE (green channel, dark vessels,
+#: scored inside the dataset's own masks) ``ridges(fill_outside(g, field_of_view(g),
+#: margin=6), polarity="dark").strength`` gave a pooled AUC of 0.936 / 0.942 (21-30 /
+#: 31-40) at 0.2 and 0.935 / 0.941 at 0.35, against 0.935 / 0.940 with the given masks;
+#: the estimate disagrees with them on 0.6 % of the pixels.
+FIELD_LEVEL = 0.2
+#: Standard deviation (pixels) of the Gaussian the image is smoothed by first.
+FIELD_SMOOTHING = 2.0
+
+
+def field_of_view(image, *, level=FIELD_LEVEL):
+    """The field of view of an image seen through an aperture with a dark surround (a
+    fundus photo, a microscope's or endoscope's round view), estimated from the image.
+
+    The image is smoothed by a Gaussian of :data:`FIELD_SMOOTHING` pixels; the field
+    of view is the largest connected region brighter than its 1st percentile plus
+    ``level`` times the way from there to its median, with its holes filled (so dark
+    structures inside it, vessels or the fovea, stay inside).  The smoothing lets it
+    reach a few pixels into the surround beside a bright rim; pass it to
+    :func:`fill_outside` with a margin (6 pixels on DRIVE).  Images without a dark
+    surround have no use for it.
+
+    Parameters
+    ----------
+    image : (M, N) array_like
+        Grey image (real, finite).
+    level : float, optional
+        In (0, 1): where the threshold lies between the surround and the median (the
+        default's source: :data:`FIELD_LEVEL`).
+
+    Returns
+    -------
+    (M, N) ndarray of bool
+
+    Raises
+    ------
+    ValueError
+        For a level outside (0, 1), or an image with no region brighter than the
+        threshold (a flat image).
+    """
+    image = as_image(image)
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) \
+            or not 0 < level < 1:
+        raise ValueError(f"level must be a number in (0, 1), got {level!r}")
+    smooth = ndi.gaussian_filter(image, FIELD_SMOOTHING)
+    dark, median = np.percentile(smooth, [1, 50])
+    bright = smooth > dark + level * (median - dark)
+    regions, count = ndi.label(bright)
+    if count == 0:
+        raise ValueError("no part of the image is brighter than its surround: it has no "
+                         "field of view to find")
+    sizes = np.bincount(regions.ravel())[1:]
+    return ndi.binary_fill_holes(regions == 1 + int(np.argmax(sizes)))

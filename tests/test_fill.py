@@ -75,3 +75,21 @@ def test_fill_validates_its_input():
     bad[3, 3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         sf.fill_outside(bad, mask)
+
+
+def test_field_of_view_finds_the_aperture_with_what_lies_in_it():
+    image, _, r = fundus()
+    found = sf.field_of_view(image)
+    assert found.dtype == bool and found.shape == image.shape
+    assert found[r < 36].all() and not found[r > 43].any()     # the disk, vessel included
+    # invariant to image -> a * image + b, but for float32 rounding at the threshold
+    assert np.count_nonzero(sf.field_of_view(3.0 * image + 7.0) != found) <= 4
+    spot = image.copy()
+    spot[2:6, 2:6] = 0.6                 # a bright speck outside is not the field of view
+    with_spot = sf.field_of_view(spot)
+    assert not with_spot[:8, :8].any() and np.count_nonzero(with_spot != found) <= 4
+    for level in (0, 1, True, "0.2"):
+        with pytest.raises(ValueError, match="level"):
+            sf.field_of_view(image, level=level)
+    with pytest.raises(ValueError, match="no field of view"):
+        sf.field_of_view(np.full((32, 32), 0.5))
