@@ -100,12 +100,13 @@ def _common_options(func):
                      default="default", show_default=True, help="Shearlet parameter set."),
         click.option("--mode", type=click.Choice(("reflect", "periodic")), default="reflect",
                      show_default=True, help="Border handling."),
-        click.option("--mask", "mask_path", default=None, metavar="FILE",
-                     type=click.Path(dir_okay=False, path_type=Path),
-                     help="Field of view (an image of the inputs' size, nonzero inside): "
-                          "the outside is filled from the inside first "
-                          "(shearfeat.fill_outside), so its border is no feature, and the "
-                          "outputs are 0 outside it (blobs: only blobs inside are kept)."),
+        click.option("--mask", "mask_path", default=None, metavar="FILE|auto",
+                     type=click.Path(dir_okay=False),
+                     help="Field of view (an image of the inputs' size, nonzero inside; "
+                          "'auto': estimated from each image, for a dark surround, with "
+                          "shearfeat.field_of_view): the outside is filled from the inside "
+                          "first (shearfeat.fill_outside), so its border is no feature, and "
+                          "the outputs are 0 outside it (blobs: only blobs inside)."),
         click.option("--mask-margin", type=click.IntRange(min=0), default=0,
                      show_default=True, metavar="PX",
                      help="Pixels taken off the inside of --mask first (for masks that "
@@ -189,13 +190,19 @@ def _announce_compilation(quiet):
                    err=True)
 
 
+#: The --mask value that estimates each image's field of view (the library's ``mask``).
+AUTO_MASK = "auto"
+
+
 def _read_mask(path, margin):
-    """The --mask file as a boolean (M, N) array (nonzero: inside), or None; a usage error
-    when it cannot be read or leaves nothing inside."""
+    """The --mask file as a boolean (M, N) array (nonzero: inside), :data:`AUTO_MASK`, or
+    None; a usage error when it cannot be read or leaves nothing inside."""
     if path is None:
         if margin:
             raise click.UsageError("--mask-margin needs --mask")
         return None
+    if path == AUTO_MASK:
+        return AUTO_MASK
     from shearfeat.io import read_image
     try:
         mask = read_image(path) != 0
@@ -214,38 +221,23 @@ def _read_mask(path, margin):
     return mask
 
 
-def _masked(image, mask, margin):
-    """``image`` filled beyond ``mask`` (shearfeat.fill_outside); an error naming both
-    shapes when they differ."""
-    import shearfeat
+def _mask_for(image, mask):
+    """The measures' ``mask`` for ``image``: the --mask image checked against its shape,
+    :data:`AUTO_MASK` (the library estimates it) or None."""
+    if mask is None or isinstance(mask, str):
+        return mask
     if mask.shape != image.shape:
         raise ValueError(f"the image is {image.shape[0]} x {image.shape[1]} pixels, --mask "
                          f"{mask.shape[0]} x {mask.shape[1]}")
-    return shearfeat.fill_outside(image, mask, margin=margin)
-
-
-#: The fields of the measure commands that are maps of the image (the rest are tables).
-_MAPS = ("measure", "strength", "orientation", "width", "height", "diameter", "thin")
-
-
-def _outside_cleared(fields, mask):
-    """The maps in ``fields`` set to 0 outside ``mask`` (orientations to NaN)."""
-    import numpy as np
-    cleared = {}
-    for name, value in fields.items():
-        if name in _MAPS:
-            value = np.where(mask, value, np.nan if name == "orientation" else 0)\
-                .astype(value.dtype)
-        cleared[name] = value
-    return cleared
+    return mask
 
 
 def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, thin,
-         overlay, compute, draw=None, extra_outputs=None, mask=None, mask_margin=0):
+         overlay, compute, draw=None, extra_outputs=None, mask=None):
     """Process every input; report failures on stderr and return how many failed.
 
-    ``compute(image, path) -> fields`` gets the grey image (filled beyond ``mask``, whose
-    outside the maps are then cleared of); ``draw(grey, fields) -> RGB`` makes the
+    ``compute(image, path, mask) -> fields`` gets the grey image and the measures'
+    ``mask`` for it (see :func:`_mask_for`); ``draw(grey, fields) -> RGB`` makes the
     overlay (default: orientation as hue) on the image as read.  ``extra_outputs``: other files
     the command writes at the end (path -> option that named it), checked with the
     others before any work.
@@ -291,11 +283,7 @@ def _run(ctx, measure, images, output, fmt, force, skip_existing, quiet, jobs, t
 
     def process(image_path, target):
         image = read_image(image_path)
-        if mask is None:
-            fields = compute(image, image_path)
-        else:
-            fields = _outside_cleared(compute(_masked(image, mask, mask_margin), image_path),
-                                      mask)
+        fields = compute(image, image_path, _mask_for(image, mask))
         if overlay and draw is not None:
             fields = {"overlay": draw(image, fields)}
         elif overlay:
@@ -346,18 +334,19 @@ def edges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_con
     per_image = threads or (1 if jobs > 1 else None)
     mask = _read_mask(mask_path, mask_margin)
 
-    def compute(image, path):
+    def compute(image, path, field):
         import shearfeat
         chosen = {} if pivot_scales is None else {"pivot_scales": pivot_scales}
         result = shearfeat.edges(image, min_contrast=min_contrast, preset=preset, mode=mode,
-                                 threads=per_image, **chosen)
+                                 mask=field, mask_margin=mask_margin, threads=per_image,
+                                 **chosen)
         fields = {"measure": result.measure, "orientation": result.orientation,
                   "strength": result.strength}
         if thin:
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
     if _run(ctx, "edges", images, output, fmt, force, skip_existing, quiet, jobs, thin,
-            overlay, compute, mask=mask, mask_margin=mask_margin):
+            overlay, compute, mask=mask):
         ctx.exit(1)
 
 
@@ -379,11 +368,12 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_co
     per_image = threads or (1 if jobs > 1 else None)
     mask = _read_mask(mask_path, mask_margin)
 
-    def compute(image, path):
+    def compute(image, path, field):
         import shearfeat
         chosen = {} if pivot_scales is None else {"pivot_scales": pivot_scales}
         result = shearfeat.ridges(image, polarity=polarity, min_contrast=min_contrast,
-                                  preset=preset, mode=mode, threads=per_image, **chosen)
+                                  preset=preset, mode=mode, mask=field,
+                                  mask_margin=mask_margin, threads=per_image, **chosen)
         fields = {"measure": result.measure, "orientation": result.orientation,
                   "width": result.width, "height": result.height,
                   "strength": result.strength}
@@ -391,7 +381,7 @@ def ridges(ctx, images, output, fmt, thin, overlay, force, skip_existing, min_co
             fields["thin"] = shearfeat.thin(result, threads=per_image)
         return fields
     if _run(ctx, "ridges", images, output, fmt, force, skip_existing, quiet, jobs, thin,
-            overlay, compute, mask=mask, mask_margin=mask_margin):
+            overlay, compute, mask=mask):
         ctx.exit(1)
 
 
@@ -448,19 +438,21 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
     mask = _read_mask(mask_path, mask_margin)
     rows, lock = [], threading.Lock()
 
-    def compute(image, path):
+    def compute(image, path, field):
         import numpy as np
 
         import shearfeat
+        if isinstance(field, str):     # estimated here, once: the heights need it too
+            field = shearfeat.field_of_view(image)
         result = shearfeat.blobs(image, polarity=polarity, min_contrast=min_contrast,
                                  min_diameter=min_diameter, max_diameter=max_diameter,
-                                 preset=preset, mode=mode, threads=per_image)
+                                 preset=preset, mode=mode, mask=field,
+                                 mask_margin=mask_margin, threads=per_image)
         found, strength = result.detect(threshold, with_strength=True, deblend=deblend)
         centre = np.clip(found[:, :2].round().astype(int), 0,
                          np.array(result.height.shape) - 1)
-        if mask is not None:                             # blobs inside the field of view
-            inside = mask[centre[:, 0], centre[:, 1]]
-            found, strength, centre = found[inside], strength[inside], centre[inside]
+        if field is not None:          # the peak heights are of the filled image's range
+            image = shearfeat.fill_outside(image, field, margin=mask_margin)
         span = float(np.ptp(np.asarray(image, np.float64)))      # peak heights: of the range
         heights = result.peak_height[centre[:, 0], centre[:, 1]].astype(float) * span
         with lock:
@@ -478,8 +470,7 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
     publisher = Publisher(force)
     failed = _run(ctx, "blobs", images, output, fmt, force, skip_existing, quiet, jobs,
                   False, overlay, compute, draw=_draw_blobs,
-                  extra_outputs={csv_path: "--csv"} if csv_path else None, mask=mask,
-                  mask_margin=mask_margin)
+                  extra_outputs={csv_path: "--csv"} if csv_path else None, mask=mask)
     if csv_path is not None:
         import csv
         import io

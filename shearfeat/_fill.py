@@ -3,6 +3,7 @@ no feature."""
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 
 import numpy as np
@@ -53,21 +54,8 @@ def fill_outside(image, mask, *, margin=0):
         margin, or no pixel left inside once the margin is taken off.
     """
     image = as_image(image)
-    mask = np.asarray(mask)
-    if mask.shape != image.shape:
-        raise ValueError(f"mask must have the image's shape {image.shape}, got {mask.shape}")
-    if mask.dtype != bool:
-        if not (np.issubdtype(mask.dtype, np.integer) or np.issubdtype(mask.dtype,
-                                                                       np.floating)):
-            raise ValueError(f"mask must be boolean, got dtype {mask.dtype}")
-        other = mask[~np.isin(mask, (0, 1))]
-        if other.size:
-            raise ValueError("mask must be boolean, or hold 0 and 1 only; it holds "
-                             f"{other.size} other value(s), such as {other[0].item()!r}: "
-                             "pass mask > 0, say")
-        mask = mask.astype(bool)
-    if isinstance(margin, bool) or not isinstance(margin, numbers.Integral) or margin < 0:
-        raise ValueError(f"margin must be an integer >= 0, got {margin!r}")
+    mask = check_mask(mask, image.shape)
+    check_margin(margin)
     # the margin is measured from the mask's outside, not from the image's border
     known = ndi.distance_transform_edt(mask) > margin if margin and not mask.all() \
         else mask.copy()
@@ -79,6 +67,84 @@ def fill_outside(image, mask, *, margin=0):
     _kernels.fill_rings(out, np.ascontiguousarray(known), np.empty(out.size, np.int64),
                         np.empty(out.size, out.dtype))
     return out
+
+
+def check_mask(mask, shape, name="mask"):
+    """``mask`` as a C-contiguous boolean array of ``shape``, or a clear error: it must
+    have that shape and be boolean, or hold 0 and 1 only."""
+    mask = np.asarray(mask)
+    if mask.shape != tuple(shape):
+        raise ValueError(f"{name} must have the image's shape {tuple(shape)}, got "
+                         f"{mask.shape}")
+    if mask.dtype != bool:
+        if not (np.issubdtype(mask.dtype, np.integer) or np.issubdtype(mask.dtype,
+                                                                       np.floating)):
+            raise ValueError(f"{name} must be boolean, got dtype {mask.dtype}")
+        other = mask[~np.isin(mask, (0, 1))]
+        if other.size:
+            raise ValueError(f"{name} must be boolean, or hold 0 and 1 only; it holds "
+                             f"{other.size} other value(s), such as {other[0].item()!r}: "
+                             f"pass {name} > 0, say")
+    return np.ascontiguousarray(mask, dtype=bool)
+
+
+def check_margin(margin, name="margin"):
+    """``margin`` checked to be an integer >= 0."""
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Integral) or margin < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {margin!r}")
+    return int(margin)
+
+
+#: The ``mask`` value that has each image's field of view estimated
+#: (:func:`field_of_view`).
+AUTO = "auto"
+
+
+def masked_input(image, mask, margin):
+    """For the measures' ``mask`` and ``mask_margin``: the (M, N) ``image`` filled beyond
+    ``mask`` (:func:`fill_outside`; :data:`AUTO`: beyond its :func:`field_of_view`) and
+    the mask as a boolean array; ``image`` and None without a mask."""
+    margin = check_margin(margin, "mask_margin")
+    if mask is None:
+        if margin:
+            raise ValueError(f"mask_margin={margin} needs a mask")
+        return image, None
+    inside = field_of_view(image) if is_auto(mask) else check_mask(mask, image.shape)
+    return fill_outside(image, inside, margin=margin), inside
+
+
+def is_auto(mask) -> bool:
+    """Whether ``mask`` asks for the field of view to be estimated; a string other than
+    :data:`AUTO` is an error."""
+    if isinstance(mask, str):
+        if mask != AUTO:
+            raise ValueError(f"mask must be a boolean array or {AUTO!r}, got {mask!r}")
+        return True
+    return False
+
+
+#: What a measure's map holds outside its mask (see :func:`clear_outside`): no feature,
+#: an undefined orientation, no scale; 0 for every other map.
+OUTSIDE_VALUES = {"orientation": np.nan, "peak_scale": -1.0}
+
+
+def clear_outside(maps, inside):
+    """Set each map of ``maps`` (name -> array of the mask's shape, or a stack of them)
+    to :data:`OUTSIDE_VALUES` (default 0) outside ``inside``, in place."""
+    if inside is None:
+        return
+    outside = ~inside
+    for name, array in maps.items():
+        array[..., outside] = OUTSIDE_VALUES.get(name, 0.0)
+
+
+def outside_cleared(result_type, maps, inside):
+    """The (M, N) ``maps`` of a result of ``result_type`` (a list, in its fields' order),
+    cleared outside ``inside`` (:func:`clear_outside`)."""
+    maps = list(maps)
+    clear_outside(dict(zip((f.name for f in dataclasses.fields(result_type)), maps)),
+                  inside)
+    return maps
 
 
 #: Where :func:`field_of_view` puts its threshold, from the dark surround (the smoothed

@@ -11,6 +11,7 @@ from scipy import ndimage, spatial
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._filters import TABLE_STEPS, disk_scale_response, scale_calibration
+from ._fill import masked_input, outside_cleared
 from ._input import as_image, check_choice, polarity_sign, resolve_threads
 from ._strength import references
 from ._stream import active_region, crop_block, stream
@@ -302,8 +303,8 @@ def _fitted_at(diameter, score, peaks):
 
 
 def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
-          min_contrast=None, mode="reflect", preset="default", as_gray=False,
-          threads=None, **params) -> BlobResult:
+          min_contrast=None, mode="reflect", preset="default", as_gray=False, mask=None,
+          mask_margin=0, threads=None, **params) -> BlobResult:
     """Detect blobs with symmetric molecules (SymFD).
 
     At every pixel the measure finds the scale and rotation whose even molecule (a
@@ -335,6 +336,15 @@ def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
         ``min(shape) / 4``.
     as_gray : bool
         Convert an RGB(A) image to luminance instead of rejecting it.
+    mask : (M, N) array_like of bool, or "auto", optional
+        Field of view: True inside; ``"auto"``: the image's :func:`field_of_view` (for
+        an aperture with a dark surround).  The image is filled beyond it first
+        (:func:`fill_outside`), so that its border reads as no blob, and every map is
+        0 (``peak_scale`` -1) outside it: :meth:`BlobResult.detect` finds the blobs
+        whose centres lie inside.
+    mask_margin : int
+        Pixels taken off the inside of ``mask`` before the filling (for masks that take in
+        a rim or some of the surround; see :func:`fill_outside`).
     threads : int, optional
         Threads for the FFTs and the kernels; default ``$SHEARFEAT_NUM_THREADS`` or all
         cores.  Results do not depend on it.
@@ -394,11 +404,11 @@ def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
     >>> int(b.measure.argmax()) == 48 * 96 + 48, round(float(b.diameter[48, 48]))
     (True, 16)
     """
-    image = as_image(image, as_gray=as_gray)
+    image, inside = masked_input(as_image(image, as_gray=as_gray), mask, mask_margin)
     maps = blob_maps(image[None], min_diameter=min_diameter, max_diameter=max_diameter,
                      min_contrast=min_contrast, polarity=polarity, mode=mode, preset=preset,
                      threads=resolve_threads(threads), params=params)
-    result = BlobResult(*(m[0] for m in maps))
+    result = BlobResult(*outside_cleared(BlobResult, (m[0] for m in maps), inside))
     # how it was measured, for detect() to measure a picture of its blobs the same way
     span = float(references(image[None], None)[0])
     object.__setattr__(result, "_settings", _BlobSettings(

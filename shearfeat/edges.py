@@ -9,6 +9,7 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._strength import brightness_gain, contrast_strength, references as _references
+from ._fill import masked_input, outside_cleared
 from ._input import as_image, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
                       winner_states)
@@ -78,7 +79,8 @@ class EdgeResult(MeasureResult):
 
 
 def edges(image, *, min_contrast=None, pivot_scales="lowest", mode="reflect",
-          preset="default", as_gray=False, threads=None, **params) -> EdgeResult:
+          preset="default", as_gray=False, mask=None, mask_margin=0, threads=None,
+          **params) -> EdgeResult:
     """Detect edges with complex shearlets (the CoShREM edge measure).
 
     At every pixel the measure looks for the orientation and scale whose odd (edge-like)
@@ -107,6 +109,14 @@ def edges(image, *, min_contrast=None, pivot_scales="lowest", mode="reflect",
         Parameter set of the shearlet system; see :class:`ShearletSystem`.
     as_gray : bool
         Convert an RGB(A) image to luminance instead of rejecting it.
+    mask : (M, N) array_like of bool, or "auto", optional
+        Field of view: True inside; ``"auto"``: the image's :func:`field_of_view` (for
+        an aperture with a dark surround).  The image is filled beyond it first
+        (:func:`fill_outside`), so that its border reads as no edge, and every map is
+        0 (the orientation NaN) outside it.
+    mask_margin : int
+        Pixels taken off the inside of ``mask`` before the filling (for masks that take in
+        a rim or some of the surround; see :func:`fill_outside`).
     threads : int, optional
         Threads for the FFTs and the kernels; default ``$SHEARFEAT_NUM_THREADS`` or all
         cores.  Results do not depend on it.
@@ -135,11 +145,11 @@ def edges(image, *, min_contrast=None, pivot_scales="lowest", mode="reflect",
     >>> int(e.measure[32].argmax()), round(float(e.orientation[32, 31]))
     (31, 0)
     """
-    image = as_image(image, as_gray=as_gray)
+    image, inside = masked_input(as_image(image, as_gray=as_gray), mask, mask_margin)
     maps = edge_maps(image[None], min_contrast=min_contrast, pivot_scales=pivot_scales,
                      mode=mode, preset=preset, threads=resolve_threads(threads),
                      params=params)
-    return EdgeResult(*(m[0] for m in maps))
+    return EdgeResult(*outside_cleared(EdgeResult, (m[0] for m in maps), inside))
 
 
 def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, params,

@@ -10,6 +10,7 @@ from itertools import chain
 import numpy as np
 
 from . import _fft, _kernels
+from ._fill import AUTO, check_margin, check_mask, field_of_view, fill_outside, is_auto
 from ._input import as_image, check_choice, resolve_threads
 from ._workers import executor
 from ._system import MODES, cached_system
@@ -137,8 +138,8 @@ def _as_batch(images, as_gray=False):
 
 
 def extract(images, *, features=("edges", "ridges"), preset="default", mode="reflect",
-            kind="edge", as_gray=False, batch_size=None, threads=None, out=None,
-            **params) -> np.ndarray:
+            kind="edge", as_gray=False, mask=None, mask_margin=0, batch_size=None,
+            threads=None, out=None, **params) -> np.ndarray:
     """Feature stacks of many images of one shape, for pipelines.
 
     Parameters
@@ -157,12 +158,21 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
         Convert RGB(A) images to luminance instead of rejecting them: each image of an
         iterable, every image of a (B, M, N, 3 or 4) array, or a single (M, N, 3 or 4)
         array (which then counts as one image, not as a stack of three).
+    mask : (M, N) or (B, M, N) array_like of bool, or "auto", optional
+        For measure features: the field of view (True inside) of every image, or of
+        each; ``"auto"``: each image's own :func:`field_of_view` (for a dark surround).
+        Each image is filled beyond it first (:func:`fill_outside`), so that its border
+        reads as no feature, and every channel is 0 outside it.
+    mask_margin : int
+        Pixels taken off the inside of the mask before the filling (see
+        :func:`fill_outside`).
     batch_size : int, optional
         For ``"coefficients"``, images transformed together (default: the largest power
         of two whose coefficients fit in 4 MiB; what is left over runs in blocks of
-        decreasing powers of two, so that every block fills its FFT plan); for measures, images per step (default
-        1024), which share one FFT plan and one call of each kernel in blocks of about
-        32 MiB of work memory.  Results do not depend on it beyond float rounding.
+        decreasing powers of two, so that every block fills its FFT plan); for measures,
+        images per step (default 1024), which share one FFT plan and one call of each
+        kernel in blocks of about 32 MiB of work memory.  Results do not depend on it
+        beyond float rounding.
     threads : int, optional
         Threads; default ``$SHEARFEAT_NUM_THREADS`` or all cores.  Results do not
         depend on it.
@@ -202,21 +212,53 @@ def extract(images, *, features=("edges", "ridges"), preset="default", mode="ref
         raise ValueError(f"batch_size must be None or a positive integer, got {batch_size!r}")
     threads = resolve_threads(threads)
     if features == (COEFFICIENTS,):
+        if mask is not None:
+            raise ValueError("mask applies to measure features; for coefficients, fill the "
+                             "images first (shearfeat.fill_outside)")
         return _coefficients(_as_batch(images, as_gray), kind, preset, mode, batch_size, threads,
                              params, out)
     routed = _route(features, params)
     batch = _as_batch(images, as_gray)
     count = batch.shape[0]
+    inside = _masks(mask, mask_margin, batch.shape)
     out = _output(out, (count, len(feature_names(features))) + batch.shape[1:], np.float32)
     step = batch_size or MEASURE_BATCH
     for start in range(0, count, step):
         part = batch[start:start + step]
+        if inside is not None:
+            fields = (np.stack([field_of_view(image) for image in part]) if inside is AUTO
+                      else inside[np.minimum(np.arange(start, start + part.shape[0]),
+                                             len(inside) - 1)])
+            part = np.stack([fill_outside(image, field, margin=mask_margin)
+                             for image, field in zip(part, fields)])
         channel = 0
         for feature in features:
             _fill(out[start:start + part.shape[0]], channel, feature,
                   _maps(feature, part, preset, mode, threads, routed[feature]))
             channel += len(CHANNELS[feature])
+        if inside is not None:
+            for i, field in enumerate(fields, start):
+                out[i][:, ~field] = 0.0
     return out
+
+
+def _masks(mask, margin, shape):
+    """(1 or B, M, N) boolean fields of view for a batch of ``shape`` (B, M, N), with
+    ``margin`` checked; :data:`AUTO` to estimate each; None without a mask."""
+    margin = check_margin(margin, "mask_margin")
+    if mask is None:
+        if margin:
+            raise ValueError(f"mask_margin={margin} needs a mask")
+        return None
+    if is_auto(mask):
+        return AUTO
+    mask = np.asarray(mask)
+    if mask.ndim == 3 and mask.shape[0] not in (1, shape[0]):
+        raise ValueError(f"mask holds {mask.shape[0]} fields of view for {shape[0]} images; "
+                         "pass one (M, N) mask for all of them, or one per image")
+    if mask.ndim == 3:
+        return check_mask(mask, (mask.shape[0],) + tuple(shape[1:]))
+    return check_mask(mask, shape[1:])[None]
 
 
 #: Images per step of a measure :func:`extract` (bounds the per-map intermediates).

@@ -9,6 +9,7 @@ import numpy as np
 from . import _kernels, _tiles
 from ._result import MeasureResult
 from ._strength import brightness_gain, contrast_strength, references as _references
+from ._fill import masked_input, outside_cleared
 from ._input import as_image, polarity_sign, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
                       winner_states)
@@ -88,8 +89,8 @@ class RidgeResult(MeasureResult):
 
 
 def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
-           mode="reflect", preset="default", as_gray=False, threads=None,
-           **params) -> RidgeResult:
+           mode="reflect", preset="default", as_gray=False, mask=None, mask_margin=0,
+           threads=None, **params) -> RidgeResult:
     """Detect ridges (bright or dark lines) with complex shearlets (CoShREM).
 
     At every pixel the measure finds the orientation, scale and parity (odd or even
@@ -116,6 +117,14 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
         Parameter set of the shearlet system.
     as_gray : bool
         Convert an RGB(A) image to luminance instead of rejecting it.
+    mask : (M, N) array_like of bool, or "auto", optional
+        Field of view: True inside; ``"auto"``: the image's :func:`field_of_view` (for
+        an aperture with a dark surround).  The image is filled beyond it first
+        (:func:`fill_outside`), so that its border reads as no ridge, and every map is
+        0 (the orientation NaN) outside it.
+    mask_margin : int
+        Pixels taken off the inside of ``mask`` before the filling (for masks that take in
+        a rim or some of the surround; see :func:`fill_outside`).
     threads : int, optional
         Threads for the FFTs and the kernels; default ``$SHEARFEAT_NUM_THREADS`` or all
         cores.  Results do not depend on it.
@@ -147,20 +156,21 @@ def ridges(image, *, polarity="bright", min_contrast=None, pivot_scales="all",
     >>> int(r.measure[32].argmax()), float(r.width[32, 32]), round(float(r.height[32, 32]), 1)
     (32, 5.0, 1.0)
     """
-    image = as_image(image, as_gray=as_gray)
+    image, inside = masked_input(as_image(image, as_gray=as_gray), mask, mask_margin)
     maps = ridge_maps(image[None], min_contrast=min_contrast, pivot_scales=pivot_scales,
                       polarity=polarity, mode=mode, preset=preset,
                       threads=resolve_threads(threads), params=params)
-    return RidgeResult(*(m[0] for m in maps))
+    return RidgeResult(*outside_cleared(RidgeResult, (m[0] for m in maps), inside))
 
 
 def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, threads,
                params, reference=None, low=None, core=None):
     """Ridge measure, orientation, width, height and strength of a (B, M, N) block of
     images, each (B, M, N); ``reference`` and ``low``: the range and darkest value the
-    strength's heights and brightness are relative to (default: each image's own); ``core``: the part of each image that is kept (see
-    ``_tiles.measure_block``; the maps are computed a little beyond it, as far as the
-    strength reads: see :func:`_spread_reach`)."""
+    strength's heights and brightness are relative to (default: each image's own);
+    ``core``: the part of each image that is kept (see ``_tiles.measure_block``; the
+    maps are computed a little beyond it, as far as the strength reads: see
+    :func:`_spread_reach`)."""
     keep = polarity_sign(polarity)
     system, tiling = _tiles.prepare(block.shape[1:], "ridge", preset=preset, mode=mode,
                                     dtype=block.dtype, params=params)

@@ -652,6 +652,32 @@ def test_mask_keeps_the_blobs_inside(spots_png, tmp_path):
     assert sorted(round(float(r[2])) for r in rows) == [30, 60]
 
 
+def test_mask_auto_estimates_each_field_of_view(tmp_path):
+    import shearfeat as sf
+    from synthetic import fundus
+    image, _, _ = fundus()
+    grey = np.round(255 * np.clip(image, 0, 1)).astype(np.uint8)
+    iio.imwrite(tmp_path / "eye.png", grey)
+    iio.imwrite(tmp_path / "flip.png", grey[:, ::-1])
+    iio.imwrite(tmp_path / "flat.png", np.full((40, 40), 128, np.uint8))
+    result = run("ridges", tmp_path / "eye.png", tmp_path / "flip.png", "--polarity", "dark",
+                 "--mask", "auto", "--mask-margin", 6, "-o", f"{tmp_path / 'out'}/",
+                 "--format", "npz")
+    assert result.exit_code == 0, result.output
+    for name, picture in (("eye", grey), ("flip", grey[:, ::-1])):
+        fov = sf.field_of_view(picture)
+        expected = sf.ridges(picture, polarity="dark", mask=fov, mask_margin=6)
+        with np.load(tmp_path / "out" / f"{name}.ridges.npz") as data:
+            np.testing.assert_array_equal(data["strength"], expected.strength)
+            assert not data["strength"][~fov].any()
+    # an image without a dark surround has no field of view to find: it fails, alone
+    result = run("edges", tmp_path / "flat.png", tmp_path / "eye.png", "--mask", "auto",
+                 "-o", f"{tmp_path / 'e'}/")
+    assert result.exit_code == 1 and "flat.png: no part of the image" in result.output
+    assert (tmp_path / "e" / "eye.edges.png").exists()
+    assert not (tmp_path / "e" / "flat.edges.png").exists()
+
+
 def test_mask_errors(step_png, tmp_path):
     iio.imwrite(tmp_path / "small.png", np.ones((10, 10), np.uint8))
     iio.imwrite(tmp_path / "empty.png", np.zeros((48, 64), np.uint8))

@@ -93,3 +93,90 @@ def test_field_of_view_finds_the_aperture_with_what_lies_in_it():
             sf.field_of_view(image, level=level)
     with pytest.raises(ValueError, match="no field of view"):
         sf.field_of_view(np.full((32, 32), 0.5))
+
+
+@pytest.mark.parametrize("name", ["edges", "ridges", "blobs"])
+def test_measures_fill_beyond_their_mask_and_clear_it(name):
+    # mask= is fill_outside first, then every map cleared outside (angles undefined)
+    from dataclasses import fields
+    image, mask, _ = fundus()
+    options = {"polarity": "dark"} if name == "ridges" else {}
+    measure = getattr(sf, name)
+    got = measure(image, mask=mask, mask_margin=5, **options)
+    want = measure(sf.fill_outside(image, mask, margin=5), **options)
+    for field in fields(got):
+        a, b = getattr(got, field.name), getattr(want, field.name)
+        np.testing.assert_array_equal(a[mask], b[mask], err_msg=field.name)
+        outside = a[~mask]
+        if field.name == "orientation":
+            assert np.isnan(outside).all()
+        else:
+            assert np.all(outside == (-1 if field.name == "peak_scale" else 0)), field.name
+    # the mask as 0/1 integers is the same mask
+    again = measure(image, mask=mask.astype(np.uint8), mask_margin=5, **options)
+    np.testing.assert_array_equal(again.measure, got.measure)
+
+
+def test_masked_blobs_are_the_blobs_inside():
+    # unmasked, the whole field of view is one big bright disk; inside it, the optic
+    # disc (n / 8 = 12 px across, at column 0.72 n) is the blob
+    image, mask, _ = fundus()
+    (row, col, diameter), = sf.blobs(image, mask=mask, mask_margin=5).detect()
+    assert abs(row - 48) <= 1 and abs(col - 0.72 * 96) <= 1 and abs(diameter - 12) < 2
+    assert sf.blobs(image).detect()[0, 2] > 60
+
+
+def test_measures_check_their_mask():
+    image, mask, _ = fundus(n=32, radius=12)
+    with pytest.raises(ValueError, match=r"shape \(32, 32\)"):
+        sf.edges(image, mask=mask[:-1])
+    with pytest.raises(ValueError, match="pass mask > 0"):
+        sf.ridges(image, mask=mask * 255)
+    with pytest.raises(ValueError, match="mask_margin=3 needs a mask"):
+        sf.blobs(image, mask_margin=3)
+    for margin in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="mask_margin must be an integer"):
+            sf.edges(image, mask=mask, mask_margin=margin)
+    with pytest.raises(ValueError, match="margin of 20"):
+        sf.ridges(image, mask=mask, mask_margin=20)
+
+
+def test_extract_fills_and_clears_each_image_beyond_its_mask():
+    image, mask, _ = fundus(n=64, radius=26)
+    images, masks = np.stack([image, image.T[::-1]]), np.stack([mask, mask.T[::-1]])
+    masks[1, :, :20] = False                          # the second field of view is cut
+    features = ("edges", "ridges", "blobs")
+    got = sf.extract(images, features=features, mask=masks, mask_margin=4)
+    want = sf.extract(np.stack([sf.fill_outside(i, m, margin=4)
+                                for i, m in zip(images, masks)]), features=features)
+    for b in range(2):
+        np.testing.assert_array_equal(got[b][:, masks[b]], want[b][:, masks[b]])
+        assert not got[b][:, ~masks[b]].any()
+    # one (M, N) mask for every image
+    shared = sf.extract(images, features=("edges",), mask=mask, mask_margin=4)
+    np.testing.assert_array_equal(shared[0], got[0, :4])
+    assert not shared[1][:, ~mask].any()
+    with pytest.raises(ValueError, match="3 fields of view for 2 images"):
+        sf.extract(images, mask=np.stack([mask] * 3))
+    with pytest.raises(ValueError, match="shape"):
+        sf.extract(images, mask=mask[:-1])
+    with pytest.raises(ValueError, match="needs a mask"):
+        sf.extract(images, mask_margin=2)
+    with pytest.raises(ValueError, match="fill the images first"):
+        sf.extract(images, features="coefficients", mask=mask)
+
+
+def test_mask_auto_is_the_field_of_view():
+    image, _, _ = fundus()
+    fov = sf.field_of_view(image)
+    got = sf.ridges(image, polarity="dark", mask="auto", mask_margin=6)
+    want = sf.ridges(image, polarity="dark", mask=fov, mask_margin=6)
+    np.testing.assert_array_equal(got.strength, want.strength)
+    images = np.stack([image, image[::-1]])
+    stack = sf.extract(images, mask="auto", mask_margin=6)
+    np.testing.assert_array_equal(stack[1], sf.extract(images[1:], mask=fov[::-1],
+                                                       mask_margin=6)[0])
+    with pytest.raises(ValueError, match="'auto', got 'fov'"):
+        sf.edges(image, mask="fov")
+    with pytest.raises(ValueError, match="no field of view"):
+        sf.blobs(np.full((32, 32), 0.5), mask="auto")

@@ -102,6 +102,13 @@ def sf_ridges_strength(green):
     return sf.ridges(green.astype(np.float32), polarity="dark").strength
 
 
+def sf_ridges_strength_fov(green):
+    """``RidgeResult.strength`` (dark) with the field of view estimated and filled
+    beyond, less 6 pixels: ``mask="auto", mask_margin=6``."""
+    return sf.ridges(green.astype(np.float32), polarity="dark", mask="auto",
+                     mask_margin=6).strength
+
+
 def sato(green):
     return filters.sato(green, sigmas=range(1, 5), black_ridges=True)
 
@@ -112,6 +119,7 @@ def frangi(green):
 
 DRIVE = {"shearfeat ridge measure": sf_ridges_measure,
          "shearfeat ridge strength": sf_ridges_strength,
+         "shearfeat ridge strength, mask auto": sf_ridges_strength_fov,
          "sato sigma 1-4": sato, "frangi": frangi}
 
 
