@@ -504,6 +504,12 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
               default="default", show_default=True, help="Shearlet parameter set.")
 @click.option("--mode", type=click.Choice(("reflect", "periodic")), default="reflect",
               show_default=True, help="Border handling.")
+@click.option("--mask", "mask_path", default=None, metavar="FILE|auto",
+              type=click.Path(dir_okay=False),
+              help="Field of view of every image (nonzero inside), or 'auto' for each "
+                   "image's own: filled beyond first, every channel 0 outside it.")
+@click.option("--mask-margin", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="PX", help="Pixels taken off the inside of --mask first.")
 @click.option("--threads", type=click.IntRange(1, 1024), default=None,
               help="Threads (default: $SHEARFEAT_NUM_THREADS or all cores).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output.")
@@ -519,8 +525,8 @@ def blobs(ctx, images, output, fmt, overlay, force, skip_existing, min_contrast,
                    "(tcp://host:8786); the workers must see the same files.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
-def extract_command(ctx, inputs, output, features, preset, mode, threads, force, batch,
-                    resume, workers, scheduler, quiet):
+def extract_command(ctx, inputs, output, features, preset, mode, mask_path, mask_margin,
+                    threads, force, batch, resume, workers, scheduler, quiet):
     """Feature stack of many images of one shape, in a .npz file or a .zarr store.
 
     A .npz file holds `features` (B, C, M, N) float32 (or `coefficients` (B, K, M, N)
@@ -558,6 +564,10 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
         raise click.BadParameter(str(exc), param_hint="--features") from None
     if resume and force:
         raise click.UsageError("--resume and --force exclude each other")
+    mask = _read_mask(mask_path, mask_margin)
+    if mask is not None and chosen == "coefficients":
+        raise click.UsageError("--mask goes with measure features; the coefficients are "
+                               "of the images as they are")
     if (output.exists() or output.is_symlink()) and not (force or resume):
         raise click.UsageError(f"{output} exists; pass --force to overwrite it"
                                + (", or --resume to continue it" if suffix == ".zarr"
@@ -571,8 +581,9 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
     if output.resolve() in {f.resolve() for f in files}:
         raise click.UsageError(f"{output} is an input; writing it would destroy it")
     if suffix == ".zarr":
-        failed = _extract_to_zarr(ctx, files, output, chosen, preset, mode, threads, force,
-                                  batch, resume, workers, scheduler, quiet)
+        failed = _extract_to_zarr(ctx, files, output, chosen, preset, mode, mask,
+                                  mask_margin, threads, force, batch, resume, workers,
+                                  scheduler, quiet)
         if failed or problems:
             ctx.exit(1)
         return
@@ -593,8 +604,12 @@ def extract_command(ctx, inputs, output, features, preset, mode, threads, force,
                                    "); extract them in groups of one shape")
     _announce_compilation(quiet)
     try:
+        if mask is not None and not isinstance(mask, str) \
+                and mask.shape != images[0].shape:
+            raise ValueError(f"the images are {images[0].shape[0]} x {images[0].shape[1]} "
+                             f"pixels, --mask {mask.shape[0]} x {mask.shape[1]}")
         stack = shearfeat.extract(images, features=chosen, preset=preset, mode=mode,
-                                  threads=threads)
+                                  mask=mask, mask_margin=mask_margin, threads=threads)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     key = "coefficients" if chosen == "coefficients" else "features"
@@ -642,8 +657,8 @@ def _dask_client(workers, scheduler):
     return client()
 
 
-def _extract_to_zarr(ctx, files, output, features, preset, mode, threads, force, batch,
-                     resume, workers, scheduler, quiet):
+def _extract_to_zarr(ctx, files, output, features, preset, mode, mask, mask_margin, threads,
+                     force, batch, resume, workers, scheduler, quiet):
     """The streamed, resumable .zarr path of ``shearfeat extract``; returns the failures."""
     try:
         from shearfeat.store import extract_to_zarr
@@ -657,8 +672,9 @@ def _extract_to_zarr(ctx, files, output, features, preset, mode, threads, force,
             with _dask_client(workers, scheduler) as client:
                 summary = extract_to_zarr(
                     files, output, features=features, preset=preset, mode=mode,
-                    batch_size=batch, resume=resume and output.exists(),
-                    overwrite=force, client=client, threads=threads, progress=bar.update)
+                    mask=mask, mask_margin=mask_margin, batch_size=batch,
+                    resume=resume and output.exists(), overwrite=force, client=client,
+                    threads=threads, progress=bar.update)
         except KeyboardInterrupt:
             click.echo(f"\nshearfeat extract: interrupted; what was written is kept: run "
                        f"the same command with --resume to continue", err=True)

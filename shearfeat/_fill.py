@@ -56,17 +56,23 @@ def fill_outside(image, mask, *, margin=0):
     image = as_image(image)
     mask = check_mask(mask, image.shape)
     check_margin(margin)
-    # the margin is measured from the mask's outside, not from the image's border
+    known = kept_inside(mask, margin)
+    out = np.where(known, image, image.dtype.type(0))
+    _kernels.fill_rings(out, np.ascontiguousarray(known), np.empty(out.size, np.int64),
+                        np.empty(out.size, out.dtype))
+    return out
+
+
+def kept_inside(mask, margin):
+    """The boolean ``mask`` less ``margin`` pixels, measured from its outside (not from
+    the image's border); an error when nothing is left."""
     known = ndi.distance_transform_edt(mask) > margin if margin and not mask.all() \
         else mask.copy()
     if not known.any():
         raise ValueError("no pixel of the mask is left inside" +
                          (f" once a margin of {margin} pixels is taken off" if margin
                           else ""))
-    out = np.where(known, image, image.dtype.type(0))
-    _kernels.fill_rings(out, np.ascontiguousarray(known), np.empty(out.size, np.int64),
-                        np.empty(out.size, out.dtype))
-    return out
+    return known
 
 
 def check_mask(mask, shape, name="mask"):

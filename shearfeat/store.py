@@ -21,6 +21,7 @@ import os
 import numpy as np
 
 from . import __version__
+from ._fill import check_margin, check_mask, field_of_view, is_auto, kept_inside
 from .extract import COEFFICIENTS, _check_features, extract, feature_names
 from .io import read_image
 
@@ -52,10 +53,21 @@ def _layout(first, features, preset, mode, kind):
     return len(names), names, np.dtype(np.float32)
 
 
-def _attributes(files, features, preset, mode, kind, names):
+def _attributes(files, features, preset, mode, kind, names, mask, mask_margin):
     return {"format": FORMAT, "files": [str(f) for f in files], "names": names,
             "features": list(features), "preset": preset, "mode": mode, "kind": kind,
+            "mask": _mask_record(mask), "mask_margin": mask_margin,
             "shearfeat_version": __version__}
+
+
+def _mask_record(mask):
+    """How the store's attributes name ``mask``: None, ``"auto"``, or the shape and the
+    SHA-256 of the boolean mask's bytes (so that a resumed run checks it is the same)."""
+    if mask is None or isinstance(mask, str):
+        return mask
+    import hashlib
+    digest = hashlib.sha256(np.ascontiguousarray(mask, dtype=bool).tobytes()).hexdigest()
+    return f"{mask.shape[0]}x{mask.shape[1]} sha256:{digest}"
 
 
 def _is_store(zarr, path) -> bool:
@@ -75,26 +87,32 @@ def _verified(array, index) -> bool:
     return not np.isnan(chunk).all()
 
 
-def process_batch(path, key, indices, files, features, preset, mode, kind, threads):
+def process_batch(path, key, indices, files, features, preset, mode, kind, mask, mask_margin,
+                  threads):
     """Read, compute and write the images ``indices`` of the store at ``path``; returns
     ``[(index, None or message)]``.  Runs where it is called: in the client's process or
     on a worker."""
     zarr = _zarr()
     array = zarr.open_array(os.path.join(path, key), mode="r+")
     shape = array.shape[2:]
-    images, kept, report = [], [], []
+    images, fields, kept, report = [], [], [], []
     for index, file in zip(indices, files):
         try:
-            image = read_image(file)
+            image = read_image(file).astype(np.float32)
             if image.shape != tuple(shape):
                 raise ValueError(f"has shape {image.shape}, the store holds {tuple(shape)}")
-            images.append(image.astype(np.float32))
+            if mask is not None:        # an image whose field of view fails, fails alone
+                field = field_of_view(image) if is_auto(mask) else mask
+                kept_inside(field, mask_margin)
+                fields.append(field)
+            images.append(image)
             kept.append(index)
         except (OSError, ValueError) as exc:
             report.append((index, str(exc)))
     if images:
         stack = extract(np.stack(images), features=features, preset=preset, mode=mode,
-                        kind=kind, threads=threads)
+                        kind=kind, mask=np.stack(fields) if fields else None,
+                        mask_margin=mask_margin, threads=threads)
         for position, index in enumerate(kept):
             array[index] = stack[position]
             report.append((index, None))
@@ -102,8 +120,9 @@ def process_batch(path, key, indices, files, features, preset, mode, kind, threa
 
 
 def extract_to_zarr(files, path, *, features=("edges", "ridges"), preset="default",
-                    mode="reflect", kind="edge", batch_size=8, resume=False,
-                    overwrite=False, client=None, threads=None, progress=None) -> dict:
+                    mode="reflect", kind="edge", mask=None, mask_margin=0, batch_size=8,
+                    resume=False, overwrite=False, client=None, threads=None,
+                    progress=None) -> dict:
     """Feature stacks of image files (one shape) into the Zarr store at ``path``.
 
     Parameters
@@ -114,6 +133,12 @@ def extract_to_zarr(files, path, *, features=("edges", "ridges"), preset="defaul
     path : str or Path
         The store (a folder), e.g. ``features.zarr``.
     features, preset, mode, kind
+        As for :func:`shearfeat.extract`.
+    mask : (M, N) array_like of bool, or "auto", optional
+        The field of view of every image, or ``"auto"`` for each image's own; as for
+        :func:`shearfeat.extract` (measure features only).  The store records it (a
+        mask by its SHA-256), and a resumed run must pass the same.
+    mask_margin : int
         As for :func:`shearfeat.extract`.
     batch_size : int
         Images read and computed together; memory grows with it, not with ``files``.
@@ -145,6 +170,17 @@ def extract_to_zarr(files, path, *, features=("edges", "ridges"), preset="defaul
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if resume and overwrite:
         raise ValueError("resume and overwrite exclude each other")
+    mask_margin = check_margin(mask_margin, "mask_margin")
+    if mask is None and mask_margin:
+        raise ValueError(f"mask_margin={mask_margin} needs a mask")
+    if mask is not None and features == (COEFFICIENTS,):
+        raise ValueError("mask applies to measure features; for coefficients, fill the "
+                         "images first (shearfeat.fill_outside)")
+    if mask is not None and not is_auto(mask):
+        mask = np.asarray(mask)
+        if mask.ndim != 2:
+            raise ValueError(f"mask must be one (M, N) field of view for every image, got "
+                             f"shape {mask.shape}")
     path = str(path)
     key = _key(features)
     exists = os.path.exists(path)
@@ -158,9 +194,12 @@ def extract_to_zarr(files, path, *, features=("edges", "ridges"), preset="defaul
         array = group.get(key)
         stored = dict(group.attrs)
         expected = {k: stored.get(k) for k in ("format", "files", "features", "preset",
-                                               "mode", "kind")}
+                                               "mode", "kind", "mask", "mask_margin")}
+        if mask is not None and not is_auto(mask):
+            mask = check_mask(mask, array.shape[2:] if array is not None else mask.shape)
         wanted = {"format": FORMAT, "files": files, "features": list(features),
-                  "preset": preset, "mode": mode, "kind": kind}
+                  "preset": preset, "mode": mode, "kind": kind,
+                  "mask": _mask_record(mask), "mask_margin": mask_margin}
         if array is None or expected != wanted:
             differ = sorted(k for k in wanted if expected.get(k) != wanted[k])
             raise ValueError(f"{path} was written for other inputs or parameters "
@@ -168,6 +207,8 @@ def extract_to_zarr(files, path, *, features=("edges", "ridges"), preset="defaul
         todo = [i for i in range(len(files)) if not _verified(array, i)]
     else:
         first = read_image(files[0])
+        if mask is not None and not is_auto(mask):
+            mask = check_mask(mask, first.shape)
         channels, names, dtype = _layout(first, features, preset, mode, kind)
         group = zarr.open_group(path, mode="w")
         from zarr.codecs import Crc32cCodec, ZstdCodec
@@ -175,14 +216,15 @@ def extract_to_zarr(files, path, *, features=("edges", "ridges"), preset="defaul
                            chunks=(1, channels) + first.shape, dtype=dtype,
                            fill_value=np.nan, compressors=[ZstdCodec(level=3),
                                                            Crc32cCodec()])
-        group.attrs.update(_attributes(files, features, preset, mode, kind, names))
+        group.attrs.update(_attributes(files, features, preset, mode, kind, names, mask,
+                                       mask_margin))
         todo = list(range(len(files)))
     kept = len(files) - len(todo)
     if progress is not None and kept:
         progress(kept)
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
     arguments = lambda batch: (path, key, batch, [files[i] for i in batch], features,  # noqa: E731
-                               preset, mode, kind)
+                               preset, mode, kind, mask, mask_margin)
     failed, written = [], 0
 
     def record(report):

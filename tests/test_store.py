@@ -153,3 +153,80 @@ def test_store_errors(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert "pip install 'shearfeat[zarr]'" in done.stdout
+
+
+def _eyes(folder, count):
+    """Fundus-like pictures (a dark surround) of 64 x 64, shifted, and a flat one."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    from synthetic import fundus
+    folder.mkdir()
+    image, inside, _ = fundus(n=64, radius=26)
+    grey = np.round(255 * np.clip(image, 0, 1)).astype(np.uint8)
+    for i in range(count):
+        iio.imwrite(folder / f"eye{i}.png", np.roll(grey, 2 * i, axis=1))
+    return sorted(folder.glob("eye*.png")), inside
+
+
+def test_masked_store_equals_the_masked_extract_and_resumes_only_with_it(tmp_path):
+    files, inside = _eyes(tmp_path / "in", 5)
+    iio.imwrite(tmp_path / "fov.png", inside.astype(np.uint8))
+    features = ("ridges", "blobs")
+    for name, mask, option in (("file", inside, tmp_path / "fov.png"),
+                               ("auto", "auto", "auto")):
+        store = tmp_path / f"{name}.zarr"
+        result = run("extract", tmp_path / "in", "-o", store, "--features", "ridges,blobs",
+                     "--mask", option, "--mask-margin", 4, "--batch", 2)
+        assert result.exit_code == 0, result.output
+        stack, attributes = open_features(store)
+        reference = _reference(files, features=features, mask=mask, mask_margin=4)
+        np.testing.assert_array_equal(np.asarray(stack), reference)
+        assert attributes["mask_margin"] == 4
+        if name == "auto":
+            assert attributes["mask"] == "auto"
+        else:
+            assert attributes["mask"].startswith("64x64 sha256:")
+            assert not np.asarray(stack)[:, :, ~inside].any()
+        # a resumed run must be given the same mask and margin
+        for other in (("--mask", option, "--mask-margin", 3), ()):
+            result = run("extract", tmp_path / "in", "-o", store, "--features",
+                         "ridges,blobs", "--resume", *other)
+            assert result.exit_code == 1 and "mask" in result.output, result.output
+        result = run("extract", tmp_path / "in", "-o", store, "--features", "ridges,blobs",
+                     "--resume", "--mask", option, "--mask-margin", 4)
+        assert result.exit_code == 0 and "5 kept from before" in result.output
+    # another mask of the same shape is another store
+    moved = np.roll(inside, 3, axis=0)
+    iio.imwrite(tmp_path / "moved.png", moved.astype(np.uint8))
+    result = run("extract", tmp_path / "in", "-o", tmp_path / "file.zarr", "--features",
+                 "ridges,blobs", "--resume", "--mask", tmp_path / "moved.png",
+                 "--mask-margin", 4)
+    assert result.exit_code == 1 and "(mask)" in result.output
+    # the same through the .npz path
+    result = run("extract", tmp_path / "in", "-o", tmp_path / "f.npz", "--features",
+                 "ridges,blobs", "--mask", tmp_path / "fov.png", "--mask-margin", 4)
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "f.npz") as data:
+        np.testing.assert_array_equal(data["features"], _reference(
+            files, features=features, mask=inside, mask_margin=4))
+
+
+def test_masked_store_errors(tmp_path):
+    files, inside = _eyes(tmp_path / "in", 2)
+    iio.imwrite(tmp_path / "in" / "flat.png", np.full((64, 64), 100, np.uint8))
+    result = run("extract", tmp_path / "in", "-o", tmp_path / "a.zarr", "--mask", "auto")
+    assert result.exit_code == 1 and "flat.png: no part of the image" in result.output
+    assert "2 image(s) computed" in result.output                 # the others are written
+    iio.imwrite(tmp_path / "small.png", np.ones((10, 10), np.uint8))
+    for output in ("b.zarr", "b.npz"):
+        result = run("extract", *files, "-o", tmp_path / output, "--mask",
+                     tmp_path / "small.png")
+        assert result.exit_code == 1 and "10" in result.output and "64" in result.output
+    result = run("extract", *files, "-o", tmp_path / "c.npz", "--features", "coefficients",
+                 "--mask", "auto")
+    assert result.exit_code == 2 and "--mask goes with measure features" in result.output
+    result = run("extract", *files, "-o", tmp_path / "d.zarr", "--mask-margin", 2)
+    assert result.exit_code == 2 and "needs --mask" in result.output
+    with pytest.raises(ValueError, match="one \\(M, N\\) field of view"):
+        extract_to_zarr(files, tmp_path / "e.zarr", mask=np.stack([inside] * 2))
+    with pytest.raises(ValueError, match="fill the images first"):
+        extract_to_zarr(files, tmp_path / "e.zarr", features="coefficients", mask=inside)
