@@ -97,6 +97,10 @@ def _chunk_maps(window, *, width, kind, options, params, min_contrast):
 def _measure(kind, image, *, min_contrast, mode, preset, params, options):
     image = _as_dask_image(image)
     check_choice(mode, "mode", ("reflect",))      # periodic borders need the whole image
+    if {"mask", "mask_margin"} & set(params):
+        raise TypeError("shearfeat.dask takes no mask: filling beyond one spreads across "
+                        "chunks; fill the image first (shearfeat.fill_outside) and clear "
+                        "the maps outside it (dask.array.where)")
     maps, result_type, default, defaults = _MEASURES[kind]
     resolved = resolve_params(image.shape, kind, preset, **params)
     # the filters' margin, or the strength's brightness where that reads further
@@ -181,7 +185,9 @@ def blobs(image, *, min_diameter=None, max_diameter=None, polarity="bright",
                     options={"polarity": polarity})
 
 
-def _extract_chunk(block, **kwargs):
+def _extract_chunk(block, masks=None, **kwargs):
+    if masks is not None:
+        kwargs["mask"] = masks
     return _extract(block, threads=1, **kwargs)
 
 
@@ -194,7 +200,8 @@ def extract(images, *, features=("edges", "ridges"), **kwargs):
         Chunked along B only (each chunk holds whole images).
     features, **kwargs
         As for :func:`shearfeat.extract` (``threads`` and ``out`` excepted: each task
-        runs on one thread and makes its own block).
+        runs on one thread and makes its own block).  A ``mask`` of one field of view
+        per image, (B, M, N) (in memory or dask), goes with the images' chunks.
 
     Returns
     -------
@@ -227,7 +234,14 @@ def extract(images, *, features=("edges", "ridges"), **kwargs):
             dtype = np.complex128
     else:
         channels, dtype = len(feature_names(features)), np.float32
-    return images.map_blocks(_extract_chunk, features=features, **kwargs, dtype=dtype,
-                             meta=np.empty((0, 0, 0, 0), dtype),
-                             chunks=(images.chunks[0], (channels,)) + images.chunks[1:],
-                             new_axis=1, name="shearfeat-extract")
+    arrays = (images,)
+    mask = kwargs.get("mask")
+    if mask is not None and not isinstance(mask, str) and np.ndim(mask) == 3:
+        if tuple(mask.shape) != images.shape:
+            raise ValueError(f"mask must hold one field of view per image, of shape "
+                             f"{images.shape}, got {tuple(mask.shape)}")
+        arrays += (da.asarray(kwargs.pop("mask")).rechunk(images.chunks),)
+    return da.map_blocks(_extract_chunk, *arrays, features=features, **kwargs, dtype=dtype,
+                         meta=np.empty((0, 0, 0, 0), dtype),
+                         chunks=(images.chunks[0], (channels,)) + images.chunks[1:],
+                         new_axis=1, name="shearfeat-extract")

@@ -93,6 +93,25 @@ def test_extract_on_a_stack_is_exact():
                                   sf.extract(stack, features="coefficients", preset="small"))
 
 
+def test_extract_with_masks_is_exact():
+    from synthetic import fundus
+    image, inside, _ = fundus(n=64, radius=26)
+    stack = np.stack([np.roll(image, 3 * i, axis=1) for i in range(5)])
+    masks = np.stack([np.roll(inside, 3 * i, axis=1) for i in range(5)])
+    lazy = da.from_array(stack, chunks=(2, 64, 64))
+    # one field of view per image, in memory or chunked otherwise; one for all; estimated
+    for mask in (masks, da.from_array(masks, chunks=(3, 64, 64)), inside, "auto"):
+        expected = sf.extract(stack, features=("ridges",), mask=np.asarray(mask)
+                              if not isinstance(mask, str) else mask, mask_margin=3)
+        np.testing.assert_array_equal(
+            sfd.extract(lazy, features=("ridges",), mask=mask, mask_margin=3).compute(),
+            expected)
+    with pytest.raises(ValueError, match="one field of view per image"):
+        sfd.extract(lazy, mask=masks[:3])
+    with pytest.raises(TypeError, match="takes no mask.*fill_outside"):
+        sfd.ridges(da.from_array(image, chunks=64), mask=inside)
+
+
 def test_distributed_workers_in_other_processes(photo):
     distributed = pytest.importorskip("distributed")
     image = np.tile(photo, (2, 2))[:1500, :1500]
