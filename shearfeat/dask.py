@@ -39,7 +39,7 @@ from . import _plan
 from ._filters import fast_length
 from ._input import check_choice, polarity_sign
 from ._params import resolve_params
-from ._strength import brightness_reach
+from ._strength import RANGE_BOX, box_mean, boxed_span, brightness_reach
 from .blobs import BLOB_MIN_CONTRAST, BlobResult, blob_maps
 from .edges import EDGE_BRIGHTNESS_WIDTH, EDGE_MIN_CONTRAST, EdgeResult, edge_maps
 from .extract import _check_features, feature_names
@@ -116,6 +116,11 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
     span = float(high - low)
     if min_contrast is None:
         min_contrast = default * span
+    if kind == "edge":           # the edge strength reads the range through a small box
+        smooth = image.map_overlap(box_mean, depth=RANGE_BOX // 2, boundary="reflect",
+                                   dtype=np.float64, meta=np.empty((0, 0), np.float64))
+        box_low, box_high = da.compute(smooth.min(), smooth.max())
+        span = float(boxed_span(box_low, box_high, low, high))
     if "reference" in inspect.signature(maps).parameters:     # strength, peak heights
         options = dict(options, reference=span if span > 0 else None)
     if "low" in inspect.signature(maps).parameters:           # the strength's brightness

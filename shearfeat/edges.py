@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _kernels, _tiles
 from ._result import MeasureResult
-from ._strength import brightness_gain, contrast_strength, references as _references
+from ._strength import brightness_gain, contrast_strength, strength_scale
 from ._fill import masked_input, outside_cleared
 from ._input import as_image, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
@@ -58,8 +58,9 @@ class EdgeResult(MeasureResult):
         is positive.
     strength : (M, N) ndarray
         Graded, contrast-aware edge map in [0, 1]: the step's contrast against the
-        image's range, ``w(x) = min(1, 1.3 x / (x + 0.3))`` with x the contrast over the
-        range times the brightness gain ``0.7 / (b + 0.2)`` (b the lighting in [0, 1],
+        image's range (that of its 5 x 5 box means, so that noise and compression do not
+        stretch it; at least half the plain range), ``w(x) = min(1, 1.3 x / (x + 0.3))``
+        with x the contrast over that range times the brightness gain ``0.7 / (b + 0.2)`` (b the lighting in [0, 1],
         the image averaged over about 25 pixels: 1 on mid-grey, 3.5 in the darkest
         parts, 0.58 in the brightest), times
         ``0.3 * (1 - min_contrast / c) + 0.7 * measure`` (c the contrast; see
@@ -170,10 +171,10 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     orientation[flat] = np.nan
     shape_share[flat] = 0.0
     # the pivot response is the step's contrast over the divisor (see EdgeResult)
-    spans = _references(block, reference)
+    lows, spans = strength_scale(block, reference, low)
     with np.errstate(over="ignore", under="ignore"):
         ratio = divisors / spans
-    gain = brightness_gain(block, low, spans, EDGE_DARK_LEVEL, EDGE_BRIGHTNESS_WIDTH, mode)
+    gain = brightness_gain(block, lows, spans, EDGE_DARK_LEVEL, EDGE_BRIGHTNESS_WIDTH, mode)
     strength = contrast_strength(shape_share, pivot_response, ratio, EDGE_STRENGTH_HALF,
                                  gain)
     return measure, orientation, strength

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _kernels, _tiles
 from ._result import MeasureResult
-from ._strength import brightness_gain, contrast_strength, references as _references
+from ._strength import brightness_gain, contrast_strength, strength_scale
 from ._fill import masked_input, outside_cleared
 from ._input import as_image, polarity_sign, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
@@ -189,10 +189,10 @@ def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, thr
     for array in (measure, width, height, response, oriented):
         array[flat] = 0.0
     orientation[flat] = np.nan
-    spans = _references(block, reference)
+    lows, spans = strength_scale(block, reference, low, boxed=False)
     with np.errstate(over="ignore", under="ignore"):
         ratio = divisors / spans
-    gain = brightness_gain(block, low, spans, RIDGE_DARK_LEVEL, RIDGE_BRIGHTNESS_WIDTH,
+    gain = brightness_gain(block, lows, spans, RIDGE_DARK_LEVEL, RIDGE_BRIGHTNESS_WIDTH,
                            mode)
     strength = ridge_strength(measure, orientation, width, response, oriented, ratio,
                               threads, gain, periodic=mode == "periodic")

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import shearfeat as sf
-from shearfeat._strength import (brightness_gain, brightness_reach, contrast_strength,
-                                 local_brightness, references)
+from shearfeat._strength import (box_mean, brightness_gain, brightness_reach,
+                                 contrast_strength, local_brightness, references,
+                                 strength_scale)
 
 
 def two_steps(faint=0.05, strong=1.0, n=128):
@@ -103,7 +104,7 @@ def test_brightness_gain_is_relative_to_the_local_brightness(mode):
     block[0, :, 32:64] = 0.5
     block[0, :, 64:] = 1.0
     width = 9                        # reaches 12 pixels: plateaus 16 from each transition
-    gain = brightness_gain(block, None, references(block, None), dark, width, mode)
+    gain = brightness_gain(block, *strength_scale(block), dark, width, mode)
     assert gain.shape == block.shape and gain.dtype == np.float32
     # far from the transitions: (0.5 + dark) / (b + dark) for b = 0, 0.5 and 1
     np.testing.assert_allclose(gain[0, 32, [16, 48, 80]],
@@ -112,14 +113,49 @@ def test_brightness_gain_is_relative_to_the_local_brightness(mode):
     # relative to the darkest value and the range: invariant to a * image + b
     moved = 40.0 * block - 3.0
     np.testing.assert_allclose(
-        brightness_gain(moved, None, references(moved, None), dark, width, mode), gain,
-        rtol=1e-5)
+        brightness_gain(moved, *strength_scale(moved), dark, width, mode), gain, rtol=1e-5)
     # given a low and a reference (a Dask chunk of a larger image), those are used
-    np.testing.assert_allclose(
-        brightness_gain(block, -1.0, np.array([2.0]), dark, width, mode)[0, 32, 48],
-        (0.5 + dark) / (0.75 + dark), rtol=1e-5)
+    lows, spans = strength_scale(block, 2.0, -1.0)
+    assert lows.tolist() == [-1.0] and spans.tolist() == [2.0]
+    np.testing.assert_allclose(brightness_gain(block, lows, spans, dark, width, mode)[0, 32, 48],
+                               (0.5 + dark) / (0.75 + dark), rtol=1e-5)
     with pytest.raises(ValueError, match="low"):
-        brightness_gain(block, float("nan"), np.array([1.0]), dark, width, mode)
+        strength_scale(block, 1.0, float("nan"))
+
+
+def test_strength_scale_reads_the_range_through_a_small_box():
+    # what the strengths are relative to: the range of the image's 5 x 5 box means, so a
+    # hot pixel or noise does not stretch it (and a plateau's level is kept exactly)
+    rng = np.random.default_rng(3)
+    block = np.zeros((2, 40, 50))
+    block[:, :, 25:] = 1.0
+    block[1] += rng.normal(0.0, 0.05, block.shape[1:])
+    block[1, 10, 10] = 1.5                                   # a hot pixel
+    lows, spans = strength_scale(block)
+    np.testing.assert_allclose([lows[0], spans[0]], [0.0, 1.0], atol=1e-12)
+    assert abs(spans[1] - 1.0) < 0.1 and np.ptp(block[1]) > 1.6
+    # but an image whose range lies in a line 1 pixel wide keeps half its plain range
+    line = np.zeros((1, 40, 50))
+    line[0, :, 20] = 1.0
+    np.testing.assert_allclose(strength_scale(line)[1], [0.5])
+    # a box mean of the plain, fixed-order sums of each pixel's 5 x 5 neighbours, borders
+    # reflected as scipy's "reflect"
+    from scipy import ndimage
+    image = rng.random((7, 9))
+    np.testing.assert_allclose(box_mean(image), ndimage.uniform_filter(image, 5,
+                                                                       mode="reflect"),
+                               rtol=1e-12)
+    # a window with 2 pixels of overlap gives the same values there, to the bit
+    window = box_mean(block[1, 8:30, 20:45])
+    np.testing.assert_array_equal(window[2:-2, 2:-2], box_mean(block[1])[10:28, 22:43])
+    # strips of rows give the same extremes as the whole image
+    import shearfeat._strength as strength
+    whole = box_mean(block[1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(strength, "BOX_STRIP", 7)
+        assert strength.box_extremes(block[1]) == (whole.min(), whole.max())
+    flat = strength_scale(np.ones((1, 8, 8)))[1]
+    assert np.isfinite(flat).all() and flat[0] > 1e300       # flat: no division by zero
 
 
 @pytest.mark.parametrize("width", [9, 49])
