@@ -126,6 +126,7 @@ def box_mean(image, rows=None):
     index = np.where(index >= n_rows, 2 * n_rows - index - 1, index)
     padded = np.pad(image[np.clip(index, 0, n_rows - 1)].astype(np.float64),
                     ((0, 0), (r, r)), mode="symmetric")
+    padded /= RANGE_BOX * RANGE_BOX                 # first: sums of huge values stay finite
     cols = image.shape[1]
     across = padded[:, :cols].copy()
     for k in range(1, RANGE_BOX):
@@ -133,7 +134,6 @@ def box_mean(image, rows=None):
     out = across[:stop - start].copy()
     for k in range(1, RANGE_BOX):
         out += across[k:k + stop - start]
-    out /= RANGE_BOX * RANGE_BOX
     return out
 
 
