@@ -1201,3 +1201,52 @@ def fill_rings(image, known, ring, scratch):
         for i in range(m):
             ring[i] = ring[start + i]
         n = m
+
+
+@njit(**_OPTIONS)
+def _symmetric(i, n):
+    """Index ``i`` reflected into [0, n) as numpy's "symmetric" padding (scipy's
+    "reflect"), for reaches of at most ``n``."""
+    if i < 0:
+        return -i - 1
+    if i >= n:
+        return 2 * n - i - 1
+    return i
+
+
+@njit(**_OPTIONS)
+def box_extremes(image, width, ring):
+    """(low, high): the smallest and largest mean of ``image`` (M, N) over boxes of
+    ``width`` (odd) pixels, borders reflected as numpy's "symmetric".  The arithmetic is
+    that of :func:`shearfeat._strength.box_mean`, term by term (each pixel divided by
+    ``width**2`` first, then summed along the row, then those sums down the column, in
+    order), so the values are the same to the bit.  ``ring`` (width, N) float64 holds the
+    row sums of the last ``width`` rows."""
+    n_rows, n_cols = image.shape
+    r = width // 2
+    inv = float(width * width)
+    scaled = np.empty(n_cols + 2 * r)
+    low = np.inf
+    high = -np.inf
+    for q in range(-r, n_rows + r):                    # padded row q, kept at q % width
+        src = image[_symmetric(q, n_rows)]
+        for c in range(n_cols + 2 * r):
+            scaled[c] = src[_symmetric(c - r, n_cols)] / inv
+        slot = ring[(q + r) % width]
+        for c in range(n_cols):
+            total = scaled[c]
+            for k in range(1, width):
+                total += scaled[c + k]
+            slot[c] = total
+        row = q - r                                    # its box rows are q - 2r .. q
+        if row < 0:
+            continue
+        for c in range(n_cols):
+            total = ring[row % width, c]
+            for k in range(1, width):
+                total += ring[(row + k) % width, c]
+            if total < low:
+                low = total
+            if total > high:
+                high = total
+    return low, high

@@ -137,18 +137,11 @@ def box_mean(image, rows=None):
     return out
 
 
-#: Rows of the box means held at once by :func:`box_extremes` (bounds its memory).
-BOX_STRIP = 256
-
-
 def box_extremes(image):
-    """The smallest and largest :func:`box_mean` of the (M, N) ``image``, a strip of
-    :data:`BOX_STRIP` rows at a time."""
-    low, high = np.inf, -np.inf
-    for start in range(0, image.shape[0], BOX_STRIP):
-        strip = box_mean(image, (start, min(start + BOX_STRIP, image.shape[0])))
-        low, high = min(low, strip.min()), max(high, strip.max())
-    return low, high
+    """The smallest and largest :func:`box_mean` of the (M, N) ``image``, to the bit,
+    without holding the box means (a Numba kernel, :func:`shearfeat._kernels.box_extremes`)."""
+    return _kernels.box_extremes(np.ascontiguousarray(image), RANGE_BOX,
+                                 np.empty((RANGE_BOX, image.shape[1])))
 
 
 def boxed_span(box_low, box_high, low, high):
