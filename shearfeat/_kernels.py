@@ -1215,23 +1215,26 @@ def _symmetric(i, n):
 
 
 @njit(**_OPTIONS)
-def box_extremes(image, width, ring):
-    """(low, high): the smallest and largest mean of ``image`` (M, N) over boxes of
-    ``width`` (odd) pixels, borders reflected as numpy's "symmetric".  The arithmetic is
-    that of :func:`shearfeat._strength.box_mean`, term by term (each pixel divided by
+def box_extremes(image, width, extremes, r0, r1):
+    """``extremes[row] = (low, high)``: the smallest and largest mean of ``image`` (M, N)
+    over boxes of ``width`` (odd) pixels centred on that row, for rows r0 .. r1 - 1,
+    borders reflected as numpy's "symmetric".  The arithmetic is that of
+    :func:`shearfeat._strength.box_mean`, term by term (each pixel divided by
     ``width**2`` first, then summed along the row, then those sums down the column, in
-    order), so the values are the same to the bit.  ``ring`` (width, N) float64 holds the
-    row sums of the last ``width`` rows."""
+    order), so the values are the same to the bit, whichever rows a thread takes."""
     n_rows, n_cols = image.shape
     r = width // 2
     inv = float(width * width)
     scaled = np.empty(n_cols + 2 * r)
-    low = np.inf
-    high = -np.inf
-    for q in range(-r, n_rows + r):                    # padded row q, kept at q % width
+    ring = np.empty((width, n_cols))                   # row sums of the last width rows
+    column = np.empty(n_cols)
+    for q in range(r0 - r, r1 + r):                    # padded row q, kept at q % width
         src = image[_symmetric(q, n_rows)]
-        for c in range(n_cols + 2 * r):
+        for c in range(r):
             scaled[c] = src[_symmetric(c - r, n_cols)] / inv
+            scaled[n_cols + r + c] = src[_symmetric(n_cols + c, n_cols)] / inv
+        for c in range(n_cols):
+            scaled[c + r] = src[c] / inv
         slot = ring[(q + r) % width]
         for c in range(n_cols):
             total = scaled[c]
@@ -1239,14 +1242,19 @@ def box_extremes(image, width, ring):
                 total += scaled[c + k]
             slot[c] = total
         row = q - r                                    # its box rows are q - 2r .. q
-        if row < 0:
+        if row < r0:
             continue
+        first = ring[row % width]
         for c in range(n_cols):
-            total = ring[row % width, c]
-            for k in range(1, width):
-                total += ring[(row + k) % width, c]
-            if total < low:
-                low = total
-            if total > high:
-                high = total
-    return low, high
+            column[c] = first[c]
+        for k in range(1, width):
+            following = ring[(row + k) % width]
+            for c in range(n_cols):
+                column[c] += following[c]
+        low = column[0]
+        high = column[0]
+        for c in range(1, n_cols):
+            low = min(low, column[c])
+            high = max(high, column[c])
+        extremes[row, 0] = low
+        extremes[row, 1] = high

@@ -73,6 +73,7 @@ import numbers
 import numpy as np
 
 from . import _kernels
+from ._workers import run_rows
 
 #: Box passes of :func:`local_brightness` (three give a smooth, bell-shaped kernel).
 BOX_PASSES = 3
@@ -137,11 +138,15 @@ def box_mean(image, rows=None):
     return out
 
 
-def box_extremes(image):
-    """The smallest and largest :func:`box_mean` of the (M, N) ``image``, to the bit,
-    without holding the box means (a Numba kernel, :func:`shearfeat._kernels.box_extremes`)."""
-    return _kernels.box_extremes(np.ascontiguousarray(image), RANGE_BOX,
-                                 np.empty((RANGE_BOX, image.shape[1])))
+def box_extremes(image, threads=1):
+    """The smallest and largest :func:`box_mean` of the (M, N) ``image`` (at least
+    :data:`RANGE_BOX` // 2 pixels along each axis), to the bit,
+    without holding the box means (a Numba kernel, :func:`shearfeat._kernels.box_extremes`,
+    on ``threads`` threads: each finds the extremes of its rows)."""
+    image = np.ascontiguousarray(image)
+    extremes = np.empty((image.shape[0], 2))
+    run_rows(_kernels.box_extremes, image.shape[0], threads, image, RANGE_BOX, extremes)
+    return extremes[:, 0].min(), extremes[:, 1].max()
 
 
 def boxed_span(box_low, box_high, low, high):
@@ -152,11 +157,12 @@ def boxed_span(box_low, box_high, low, high):
                           RANGE_FLOOR * np.subtract(high, low, dtype=np.float64))
 
 
-def strength_scale(block, reference=None, low=None, *, boxed=True):
+def strength_scale(block, reference=None, low=None, *, boxed=True, threads=1):
     """(B,) float64 darkest values and reference contrasts of a strength: each image's
     minimum and its range, the range read through a box of :data:`RANGE_BOX` pixels
     where ``boxed`` (:func:`box_mean`; at least :data:`RANGE_FLOOR` of the plain one);
     or ``low`` and ``reference`` where given (those of a whole image, for its chunks).
+    The box extremes run on ``threads`` threads.
 
     Edges read the range through the box: it keeps 0.72-0.98 of a photo's range
     (BSDS500 train 1-15), but keeps noise, JPEG ringing and single hot pixels from
@@ -175,7 +181,8 @@ def strength_scale(block, reference=None, low=None, *, boxed=True):
         lows = block.min(axis=(1, 2)).astype(np.float64)
         highs = block.max(axis=(1, 2)).astype(np.float64)
         if boxed:
-            box_lows, box_highs = np.array([box_extremes(image) for image in block]).T
+            box_lows, box_highs = np.array([box_extremes(image, threads)
+                                             for image in block]).T
             span = boxed_span(box_lows, box_highs, lows, highs)
         else:
             with np.errstate(over="ignore"):

@@ -171,7 +171,7 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     orientation[flat] = np.nan
     shape_share[flat] = 0.0
     # the pivot response is the step's contrast over the divisor (see EdgeResult)
-    lows, spans = strength_scale(block, reference, low)
+    lows, spans = strength_scale(block, reference, low, threads=threads)
     with np.errstate(over="ignore", under="ignore"):
         ratio = divisors / spans
     gain = brightness_gain(block, lows, spans, EDGE_DARK_LEVEL, EDGE_BRIGHTNESS_WIDTH, mode)

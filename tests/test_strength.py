@@ -150,9 +150,12 @@ def test_strength_scale_reads_the_range_through_a_small_box():
     np.testing.assert_array_equal(window[2:-2, 2:-2], box_mean(block[1])[10:28, 22:43])
     # the kernel's extremes are those of the box means, to the bit (float32 in, too)
     from shearfeat._strength import box_extremes
-    for image in (block[1], block[1].astype(np.float32), image):
+    # and on any number of threads (each takes a block of rows), for tall images too
+    tall = rng.random((150, 7))
+    for image in (block[1], block[1].astype(np.float32), image, tall):
         whole = box_mean(image)
-        assert box_extremes(image) == (whole.min(), whole.max())
+        for threads in (1, 2, 3):
+            assert box_extremes(image, threads) == (whole.min(), whole.max())
     flat = strength_scale(np.ones((1, 8, 8)))[1]
     assert np.isfinite(flat).all() and flat[0] > 1e300       # flat: no division by zero
 
