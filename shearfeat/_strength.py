@@ -46,6 +46,12 @@ texture in the shadows too high.  A lighting term over the image's mean brightne
 top of the 4-pixel gain scored within 0.002 of this clean, and kept less under the ramp
 on train (0.926 on 50 images).
 
+Edges last divide their strength by ``1 + 5 s``, ``s`` the strength around each pixel
+(:func:`surround_suppressed`, boxes of 61 pixels): texture, where edges crowd, ranks
+below an outline on a plainer ground.  With the BSDS correspondence on the whole val
+split (100 images, 10 levels), ``graded_thin`` ODS 0.596 -> 0.605 (AP 0.577 -> 0.578),
+strength + NMS 0.589 -> 0.591 (AP 0.550 -> 0.524).
+
 Ridges keep the objects' scale: boxes of 9 pixels (about a Gaussian of 4.5) and
 ``dark`` = 0.6, a gain of 1.83 in the darkest parts and 0.69 in the brightest.  On
 DRIVE the vessel AUC moved from 0.9204 / 0.9272 (relative to the range alone) to
@@ -250,3 +256,25 @@ def contrast_strength(measure, contrast, ratio, half, gain=None):
     np.minimum(x, 1.0, out=x)
     x *= measure
     return x
+
+
+def surround_suppressed(strength, width, weight, mode):
+    """In place, and returned: ``strength`` (B, M, N) over ``1 + weight * s``, where
+    ``s`` is the strength around each pixel, ``strength`` smoothed by boxes of ``width``
+    pixels (:func:`local_brightness`, borders as ``mode``).
+
+    Divisive surround suppression (after the non-classical receptive field inhibition of
+    Grigorescu, Petkov and Westenberg, IEEE TIP 12(7), 2003): an edge among many others
+    (texture: grass, fur, foliage) ranks below the same edge on its own (an object's
+    outline against a plainer background), and the order of edges within one
+    neighbourhood is kept.  A lone straight step's strength is a band several pixels
+    wide, so it keeps about 0.7 of its strength (0.69 in a 256 x 256 image, less in a
+    small one, where its surround is mostly itself); 8-pixel stripes of half its contrast,
+    24 pixels from it, take another 0.31 of what it keeps.  Strength stays in [0, 1] and, like the strength
+    before it, invariant to ``image -> a * image + b``."""
+    surround = local_brightness(strength, width, mode)
+    surround *= surround.dtype.type(weight)
+    surround += surround.dtype.type(1.0)
+    np.divide(strength, surround, out=strength)
+    return strength
+

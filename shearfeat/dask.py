@@ -39,9 +39,11 @@ from . import _plan
 from ._filters import fast_length
 from ._input import check_choice, polarity_sign
 from ._params import resolve_params
-from ._strength import RANGE_BOX, box_mean, boxed_span, brightness_reach
+from ._strength import (RANGE_BOX, box_mean, boxed_span, brightness_reach,
+                        surround_suppressed)
 from .blobs import BLOB_MIN_CONTRAST, BlobResult, blob_maps
-from .edges import EDGE_BRIGHTNESS_WIDTH, EDGE_MIN_CONTRAST, EdgeResult, edge_maps
+from .edges import (EDGE_BRIGHTNESS_WIDTH, EDGE_MIN_CONTRAST, EDGE_SURROUND_WEIGHT,
+                    EDGE_SURROUND_WIDTH, EdgeResult, edge_maps)
 from .extract import _check_features, feature_names
 from .extract import extract as _extract
 from .ridges import RIDGE_BRIGHTNESS_WIDTH, RIDGE_MIN_CONTRAST, RidgeResult, ridge_maps
@@ -57,6 +59,15 @@ _MEASURES = {
 #: Pixels the strength's local brightness reads around each pixel, per measure.
 _BRIGHTNESS_REACH = {"edge": brightness_reach(EDGE_BRIGHTNESS_WIDTH),
                      "ridge": brightness_reach(RIDGE_BRIGHTNESS_WIDTH), "blob": 0}
+#: Pixels the edge strength's surround suppression reads around each pixel (of strength).
+_SURROUND_REACH = brightness_reach(EDGE_SURROUND_WIDTH)
+
+
+def _suppressed(strength):
+    """The surround suppression of one overlapped chunk of edge strength (see
+    :func:`shearfeat._strength.surround_suppressed`)."""
+    return surround_suppressed(np.array(strength)[None], EDGE_SURROUND_WIDTH,
+                               EDGE_SURROUND_WEIGHT, "reflect")[0]
 
 
 def _as_dask_image(image, name="image"):
@@ -105,12 +116,14 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
     resolved = resolve_params(image.shape, kind, preset, **params)
     # the filters' margin, or the strength's brightness where that reads further
     width = max(_plan.margin(resolved, kind), _BRIGHTNESS_REACH[kind])
+    # (and the edge strength's surround suppression, a second overlap of the strength)
+    needed = max(width, _SURROUND_REACH) if kind == "edge" else width
     smallest = min(min(c) for c in image.chunks)
-    if smallest < width:
+    if smallest < needed:
         raise ValueError(
-            f"image has chunks of {smallest} pixels, smaller than the {width}-pixel margin "
+            f"image has chunks of {smallest} pixels, smaller than the {needed}-pixel margin "
             f"the {kind} measure reads around each; rechunk it to at least "
-            f"{width} pixels a side (image.rechunk({max(width, 512)}), say)")
+            f"{needed} pixels a side (image.rechunk({max(needed, 512)}), say)")
     # min_contrast and strength are relative to the whole image, as in memory
     low, high = da.compute(image.min(), image.max())
     span = float(high - low)
@@ -125,6 +138,8 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
         options = dict(options, reference=span if span > 0 else None)
     if "low" in inspect.signature(maps).parameters:           # the strength's brightness
         options = dict(options, low=float(low))
+    if kind == "edge":                  # suppressed below, once the neighbours are known
+        options = dict(options, surround=False)
     window = da.overlap.overlap(image, depth={0: width, 1: width},
                                 boundary={0: "reflect", 1: "reflect"}, allow_rechunk=False)
     n_maps = len(result_type.__dataclass_fields__)
@@ -133,7 +148,11 @@ def _measure(kind, image, *, min_contrast, mode, preset, params, options):
         params=asdict(resolved), min_contrast=min_contrast, dtype=image.dtype,
         meta=np.empty((0, 0, 0), image.dtype),   # no call on empty arrays to find it
         chunks=((n_maps,),) + image.chunks, new_axis=0, name=f"shearfeat-{kind}s")
-    return result_type(*(stacked[i] for i in range(n_maps)))
+    maps = [stacked[i] for i in range(n_maps)]
+    if kind == "edge":
+        maps[2] = maps[2].map_overlap(_suppressed, depth=_SURROUND_REACH, boundary="reflect",
+                                      dtype=image.dtype, meta=np.empty((0, 0), image.dtype))
+    return result_type(*maps)
 
 
 def edges(image, *, min_contrast=None, pivot_scales="lowest", mode="reflect",

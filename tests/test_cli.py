@@ -31,7 +31,9 @@ def test_edges_writes_next_to_input(step_png):
     assert f"wrote {out}" in result.output
     measure = iio.imread(out)
     assert measure.dtype == np.uint8 and measure.shape == (48, 64)
-    assert int(measure[24].argmax()) == 31 and measure[24].max() > 240
+    # the PNG is the strength: a lone step in so small an image is most of its own
+    # surround, which suppresses it to about 0.6 (see tests/test_strength.py)
+    assert int(measure[24].argmax()) == 31 and measure[24].max() > 140
 
 
 def test_npz_has_named_fields(step_png, tmp_path):
@@ -74,7 +76,9 @@ def test_overlay(step_png, tmp_path):
     picture = iio.imread(step_png.with_name("step.edges.overlay.png"))
     assert picture.shape == (48, 64, 3) and picture.dtype == np.uint8
     edge = picture[24, 31].astype(int)
-    assert edge.max() - edge.min() > 200          # saturated colour on the edge
+    # saturated colour on the edge, as bright as the step's strength (about 0.6 in so
+    # small an image, its own surround: see tests/test_strength.py)
+    assert edge.max() - edge.min() > 140
     flat = picture[24, 5].astype(int)
     assert flat.max() - flat.min() == 0           # grey elsewhere
     assert run("edges", step_png, "--overlay", "--format", "tiff").exit_code == 2
@@ -185,7 +189,7 @@ def test_installed_executable(step_png):
     done = subprocess.run([exe, "edges", str(step_png), "-o", str(step_png.with_suffix(".x.png"))],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert iio.imread(step_png.with_suffix(".x.png")).max() > 240
+    assert iio.imread(step_png.with_suffix(".x.png")).max() > 140
     done = subprocess.run([exe, "edges", str(step_png.with_name("nope.png"))],
                           capture_output=True, text=True)
     assert done.returncode == 1 and "no such file" in done.stderr

@@ -177,9 +177,11 @@ def test_a_fading_boundary_ranks_with_its_strong_part_and_a_faint_step_by_its_ow
     faint = graded[rows, 94:99].max(axis=1)
     own = strength[rows, 30:35].max(axis=1)
     assert (fading > 0).all() and (faint > 0).all()
-    # the suppressed strength of the step falls with its height; the graded map holds
-    # the level of the chain's strongest part all the way down
-    assert own[-1] < 0.85 * own[0]
+    # the suppressed strength of the step falls with its height (by less than the
+    # contrast alone would say: each stretch is divided by its own surround, see
+    # test_strength.py); the graded map holds the level of the chain's strongest part
+    # all the way down
+    assert own[-1] < 0.95 * own[0]
     np.testing.assert_allclose(fading, fading.max(), rtol=1e-6)
     assert faint.max() < fading.min()
 
