@@ -170,7 +170,8 @@ def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, winner, mea
     ``n_o .. 2 n_o - 1`` are the point reflections of slots ``0 .. n_o - 1``:
     ``C(o + n_o)(x) = conj(C(o)(x - direction[o]))``, so each row is loaded once and its
     reflected statistics are folded into row ``r + direction[o][0]`` (0 or 1 rows on).
-    ``stack[:, f, s]`` receives ``imag C(f, s + d)``.  The rows hold images of ``period``
+    ``stack[:, f, k]`` receives ``imag C(f, s + d)`` of the k-th pivot scale s (the
+    orientation fit reads no other scale).  The rows hold images of ``period``
     rows each, one after the other; the shift wraps within each image.  Rows where
     ``active`` is False (padding that will be cropped) are skipped.
     """
@@ -197,10 +198,13 @@ def edge_update(coeffs, f, pivot, beta, dir_r, dir_c, stack, best_p, winner, mea
                 _edge_stats(zr, zi, -one, pivot, beta, rp, rps, racc)
             _edge_fold(rp, rps, racc, dc, f + n_o, n_s, best_p[r], winner[r], measure[r])
         _load_row(coeffs, r, 0, zr, zi)
+        k = 0
         for s in range(n_s):
-            dst = stack[r, f, s]
-            for c in range(n_cols):
-                dst[c] = zi[s, c]
+            if pivot[s]:
+                dst = stack[r, f, k]
+                for c in range(n_cols):
+                    dst[c] = zi[s, c]
+                k += 1
         _edge_stats(zr, zi, one, pivot, beta, p, ps, acc)
         _edge_fold(p, ps, acc, 0, f, n_s, best_p[r], winner[r], measure[r])
         _edge_stats(zr, zi, -one, pivot, beta, rp, rps, racc)
@@ -233,19 +237,6 @@ def copy_where(dst, src, take, r0, r1):
         for c in range(n_cols):
             if t[c]:
                 d[c] = s[c]
-
-
-@njit(**_OPTIONS)
-def _response_index(stack, slot, s, r, c, dir_r, dir_c, period):
-    """Flat index into the (rows, n_o, S, cols) ``stack`` of the odd response of
-    ``slot`` at scale ``s`` and pixel (r, c).  A reflected slot (``slot >= n_o``) reads
-    its twin's response at the reflected position, which it gives negated."""
-    _, n_o, n_s, n_cols = stack.shape
-    if slot < n_o:
-        return ((r * n_o + slot) * n_s + s) * n_cols + c
-    g = slot - n_o
-    return (((_wrap_row(r, dir_r[g], period) * n_o + g) * n_s + s) * n_cols
-            + _wrap(c - dir_c[g], n_cols))
 
 
 @njit(**_OPTIONS)
@@ -282,28 +273,46 @@ def _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin):
 
 
 @njit(**_OPTIONS)
-def edge_orientation(measure, best_p, winner, stack, dir_r, dir_c, left_slot, right_slot,
-                     slope, axis, twin, beta, period, active, out, r0, r1):
+def edge_orientation(measure, best_p, winner, slot_of, rank_of, stack, dir_r, dir_c,
+                     left_slot, right_slot, slope_start, slope_stop, horizontal_to, sign,
+                     beta, period, active, out, r0, r1):
     """Tangent angle in degrees: a three-point parabola over the orientation index
     (twins skipped) at the pivot scale, mapped through the interpolated shear slope,
     wherever E > 0 or the pivot response exceeds ``beta`` (the edge's strength is
     graded there, see :mod:`shearfeat._strength`); NaN elsewhere.
+
+    ``stack`` (rows, n_o, P, cols) holds the odd responses at the P pivot scales; a
+    ``winner`` code names the slot ``slot_of[code]`` and the pivot scale's place
+    ``rank_of[code]`` in the stack.  A reflected slot (``slot >= n_o``) reads its twin's
+    response at the reflected position, which it gives negated.  The fit reads what it
+    needs about a slot's sides from tables indexed ``2 * slot + side``
+    (:func:`shearfeat._system.fit_geometry`): with selects instead of branches it runs
+    in half the time.
 
     Row by row in passes over the pixels with an edge: where their neighbours'
     responses lie, then one tight loop of loads from the stack, then the fit, then the
     arc tangents.  Pixel by pixel, each waited for its own cache misses and branches:
     the kernel took 4x as long.
     """
-    _, n_o, n_s, n_cols = stack.shape
+    _, n_o, n_p, n_cols = stack.shape
     flat = stack.reshape(-1)
     cols = np.empty(n_cols, np.int64)          # the pixels of the row with an edge
+    slots = np.empty(n_cols, np.int64)         # their winners' slots
     index = np.empty((2, n_cols), np.int64)    # where their left and right responses are
     response = np.empty((2, n_cols), stack.dtype)
     k = np.empty(n_cols)                       # the interpolated slope (then its angle)
     horizontal = np.empty(n_cols, np.bool_)
+    base = np.empty(2 * n_o, np.int64)         # each slot's responses on this row: start
+    shift = np.zeros(2 * n_o, np.int64)        # and column shift
+    for g in range(n_o):
+        shift[g + n_o] = dir_c[g]
     for r in range(r0, r1):
         if not active[r]:
             continue
+        top = r - r % period
+        for g in range(n_o):
+            base[g] = (r * n_o + g) * n_p * n_cols
+            base[g + n_o] = ((top + _wrap(r - top - dir_r[g], period)) * n_o + g) * n_p * n_cols
         n = 0
         for c in range(n_cols):
             out[r, c] = np.nan
@@ -312,27 +321,28 @@ def edge_orientation(measure, best_p, winner, stack, dir_r, dir_c, left_slot, ri
                 n += 1
         for i in range(n):
             c = cols[i]
-            o = winner[r, c] // n_s
-            s = winner[r, c] % n_s
-            index[0, i] = _response_index(stack, left_slot[o], s, r, c, dir_r, dir_c, period)
-            index[1, i] = _response_index(stack, right_slot[o], s, r, c, dir_r, dir_c,
-                                          period)
+            code = winner[r, c]
+            o = slot_of[code]
+            at = rank_of[code] * n_cols
+            slots[i] = o
+            nb = left_slot[o]
+            index[0, i] = base[nb] + at + _wrap(c - shift[nb], n_cols)
+            nb = right_slot[o]
+            index[1, i] = base[nb] + at + _wrap(c - shift[nb], n_cols)
         for i in range(n):
             response[0, i] = flat[index[0, i]]
             response[1, i] = flat[index[1, i]]
         for i in range(n):
-            c = cols[i]
-            o = winner[r, c] // n_s
-            lv = response[0, i] if left_slot[o] < n_o else -response[0, i]
-            rv = response[1, i] if right_slot[o] < n_o else -response[1, i]
-            lv = max(lv, 0.0)
-            rv = max(rv, 0.0)
-            curvature = 2.0 * best_p[r, c] - lv - rv
-            x = 0.0
-            if curvature > 0.0:
-                x = min(max((rv - lv) / (2.0 * curvature), -1.0), 1.0)
-            k[i], horizontal[i] = _interpolated_slope(o, x, left_slot, right_slot, slope,
-                                                      axis, twin)
+            j = 2 * slots[i]
+            lv = max(sign[j] * response[0, i], 0.0)
+            rv = max(sign[j + 1] * response[1, i], 0.0)
+            curvature = 2.0 * best_p[r, cols[i]] - lv - rv
+            x = min(max((rv - lv) / (2.0 * curvature), -1.0), 1.0)
+            x = x if curvature > 0.0 else 0.0
+            j += 0 if x < 0.0 else 1
+            t = -x if x < 0.0 else x
+            k[i] = (1.0 - t) * slope_start[j] + t * slope_stop[j]
+            horizontal[i] = horizontal_to[j]
         for i in range(n):
             k[i] = math.degrees(math.atan(k[i]))
         for i in range(n):

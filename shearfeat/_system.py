@@ -124,6 +124,34 @@ def slot_geometry(table, n_slots):
             np.tile(table.wavelet_axis, reps), twin)
 
 
+def fit_geometry(table, n_slots):
+    """What the orientation fit at a slot needs about each of its two sides: (2 n_slots,)
+    arrays indexed ``2 * slot + side`` (side 0 towards the left neighbour, 1 towards the
+    right one, twins skipped): the shear slope at the slot and at that neighbour, whether
+    the neighbour lies in the horizontal cone, and the sign (+1, or -1 for a reflected
+    slot) that turns the neighbour's stored odd response into its own.
+
+    A diagonal slot whose neighbour lies in the other cone is read as its twin in that
+    cone; the filters' responses are symmetric in shear slope, so the fitted slope is
+    interpolated linearly from the first slope to the second.  Tables let the fit run
+    without branches per pixel."""
+    n_o = table.slope.size
+    left, right = _neighbours(table.duplicate, n_o, n_slots)
+    slope, axis, twin = slot_geometry(table, n_slots)
+    start = np.empty(2 * n_slots)
+    stop = np.empty(2 * n_slots)
+    horizontal = np.empty(2 * n_slots, np.bool_)
+    sign = np.empty(2 * n_slots)
+    for o in range(n_slots):
+        for side, nb in enumerate((left[o], right[o])):
+            at = twin[o] if axis[o] != axis[nb] and twin[o] >= 0 else o
+            start[2 * o + side] = slope[at]
+            stop[2 * o + side] = slope[nb]
+            horizontal[2 * o + side] = axis[nb] == 0
+            sign[2 * o + side] = 1.0 if nb < n_o else -1.0
+    return start, stop, horizontal, sign
+
+
 class ShearletSystem:
     """A bank of complex shearlet filters for images of one shape.
 

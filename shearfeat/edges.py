@@ -15,7 +15,7 @@ from ._input import as_image, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
                       winner_states)
 from ._workers import run_rows, workspace
-from ._system import _neighbours, slot_geometry
+from ._system import _neighbours, fit_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 EDGE_MIN_CONTRAST = 1 / 50
@@ -216,12 +216,17 @@ def _edge_maps(system, work, beta, pivot, threads, core=None):
     shape = (n_rows, cols)
     dtype = system.dtype
     left_slot, right_slot = _neighbours(table.duplicate, n_o, 2 * n_o)
-    slope, axis, twin = slot_geometry(table, 2 * n_o)
+    slope_start, slope_stop, horizontal_to, sign = fit_geometry(table, 2 * n_o)
     dir_r = np.ascontiguousarray(table.direction[:, 0])
     dir_c = np.ascontiguousarray(table.direction[:, 1])
 
-    # odd responses at the pivot scales (one slice per orientation, whoever folds it)
-    stack, orientation = workspace("edges", [(n_rows, n_o, S, cols), shape], [dtype, dtype])
+    # odd responses at the pivot scales only, which the orientation fit reads (one slice
+    # per orientation, whoever folds it); a winner's slot, and its scale's place there
+    codes = np.arange(2 * n_o * S)                    # winner codes: slot * S + scale
+    slot_of = (codes // S).astype(np.int32)
+    rank_of = (np.cumsum(pivot) - 1).astype(np.int32)[codes % S]
+    stack, orientation = workspace("edges", [(n_rows, n_o, int(pivot.sum()), cols), shape],
+                                   [dtype, dtype])
     beta = dtype.type(beta)
     active, _, _ = active_region(system, count or 1, core=core)   # all columns: edge_update
 
@@ -238,8 +243,8 @@ def _edge_maps(system, work, beta, pivot, threads, core=None):
         system, work, threads, fold, new_states,
         lambda state, other: merge_best(state, other, n_o, threads, per_slot=S))
     run_rows(_kernels.edge_orientation, n_rows, threads, measure, best_p, winner,
-             stack, dir_r, dir_c, left_slot, right_slot, slope, axis, twin, beta, period,
-             active, orientation)
+             slot_of, rank_of, stack, dir_r, dir_c, left_slot, right_slot, slope_start,
+             slope_stop, horizontal_to, sign, beta, period, active, orientation)
     measure, orientation, best_p = (crop_block(system, a, count)
                                     for a in (measure, orientation, best_p))
     with np.errstate(divide="ignore", invalid="ignore"):
