@@ -53,6 +53,42 @@ def multiply_rows(spectrum, pairs, nonzero, out, r0, r1):
 
 
 @njit(**_OPTIONS)
+def multiply_ramped_rows(spectrum, pairs, ramp_of, row_ramps, col_ramps, nonzero, out, r0,
+                         r1):
+    """``out[p, r] = spectrum[r] * ramp * pairs[p, r % M]`` for rows r0 .. r1 - 1, with
+    real ``pairs`` (P, M, N) and the phase ramp ``row_ramps[v, r % M] * col_ramps[v, c]``
+    of ``v = ramp_of[p]`` (see ``ShearletSystem._pair_phases``).
+
+    As :func:`multiply_rows`, from real spectra: half the bytes to read.  The ramped
+    spectrum row is computed once for each run of pairs with the same ramp (an edge
+    orientation's pairs share one; a ridge orientation's two parities have two).
+    """
+    n_pairs, period, n_cols = pairs.shape
+    ramped = np.empty(n_cols, out.dtype)
+    for r in range(r0, r1):
+        x = spectrum[r]
+        row = r % period
+        last = -1
+        for p in range(n_pairs):
+            dst = out[p, r]
+            if nonzero[p, row]:
+                v = ramp_of[p]
+                if v != last:
+                    g = row_ramps[v, row]
+                    ramp = col_ramps[v]
+                    for c in range(n_cols):
+                        ramped[c] = x[c] * (g * ramp[c])
+                    last = v
+                src = pairs[p, row]
+                for c in range(n_cols):
+                    z = ramped[c]
+                    dst[c] = complex(z.real * src[c], z.imag * src[c])
+            else:
+                for c in range(n_cols):
+                    dst[c] = 0
+
+
+@njit(**_OPTIONS)
 def multiply_filters(spectrum, filters, out, r0, r1):
     """``out[b, k, r % M] = spectrum[r] * filters[k, r % M]`` for rows r0 .. r1 - 1 of
     the (B M, N) spectra of B images stacked along the rows; ``out`` is (B, K, M, N)."""
@@ -531,13 +567,16 @@ def _filter_value(r, c, freq_r, freq_c, wavelet, window):
 
 
 @njit(**_OPTIONS)
-def pair_spectrum(freq_r, freq_c, real_wavelet, real_window, imag_wavelet, imag_window, out,
-                  r0, r1):
-    """``out = Re-part(filter A) + i * Im-part(filter B)`` for rows r0 .. r1 - 1.
+def pair_spectrum(freq_r, freq_c, real_wavelet, real_window, imag_wavelet, imag_window,
+                  unramp_r, unramp_c, out, r0, r1):
+    """``out = (Re-part(filter A) + i * Im-part(filter B)) * unramp_r[r] * unramp_c[c]``,
+    real, for rows r0 .. r1 - 1.
 
     The Re-part of a filter H is the spectrum of ``real(ifft2(X * H))`` for real X:
     ``(H(w) + conj(H(-w))) / 2``; the Im-part is ``(H(w) - conj(H(-w))) / 2i``; -w is the
-    mirrored index.
+    mirrored index.  A and B share their wavelet axis and their centre, so their pair is
+    real times the phase ramp of that centre along the axis; ``unramp_*`` are the
+    conjugate ramps (1 along the other axis), which leave the real factor.
     """
     n_rows = freq_r.shape[0]
     n_cols = freq_c.shape[0]
@@ -551,12 +590,10 @@ def pair_spectrum(freq_r, freq_c, real_wavelet, real_window, imag_wavelet, imag_
             h = _filter_value(r, c, freq_r, freq_c, imag_wavelet, imag_window)
             hm = _filter_value(mr, mc, freq_r, freq_c, imag_wavelet, imag_window)
             im_part = -0.5j * (h - hm.conjugate())
-            value = re_part + 1j * im_part
+            value = ((re_part + 1j * im_part) * (unramp_r[r] * unramp_c[c])).real
             # The window's far tails underflow to denormal float32 numbers, which slow
             # the products and the FFTs several times: make them exact zeros.
-            re = value.real if abs(value.real) >= 1e-30 else 0.0
-            im = value.imag if abs(value.imag) >= 1e-30 else 0.0
-            out[r, c] = complex(re, im)
+            out[r, c] = value if abs(value) >= 1e-30 else 0.0
 
 
 @njit(**_OPTIONS)

@@ -87,6 +87,7 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     worker took which group.
     """
     pairs = system._pairs
+    phases = system._pair_phases
     nonzero = system._nonzero_rows
     columns = system._nonzero_columns
     block = images[None] if images.ndim == 2 else images
@@ -115,7 +116,12 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
                 f = next(order, None)
             if f is None:
                 return state
-            _kernels.multiply_rows(spectrum, pairs[f], nonzero[f], products, 0, n_rows)
+            if phases is None:
+                _kernels.multiply_rows(spectrum, pairs[f], nonzero[f], products, 0, n_rows)
+            else:
+                ramp_of, row_ramps, col_ramps = phases
+                _kernels.multiply_ramped_rows(spectrum, pairs[f], ramp_of[f], row_ramps,
+                                              col_ramps, nonzero[f], products, 0, n_rows)
             coeffs = plans.inverse() if columns[f] is None else plans.inverse_columns(columns[f])
             fold(f, coeffs.reshape(n_pairs, n_rows, -1), state)
 

@@ -159,8 +159,11 @@ def edges(image, *, min_contrast=None, pivot_scales="lowest", mode="reflect",
     >>> image = np.zeros((64, 64), np.float32)
     >>> image[:, 32:] = 1.0                      # a vertical step between columns 31 and 32
     >>> e = sf.edges(image)
-    >>> int(e.measure[32].argmax()), round(float(e.orientation[32, 31]))
+    >>> int(e.measure[32].argmax()), round(float(e.orientation[32, 31])) % 180
     (31, 0)
+
+    Angles are modulo 180 degrees: a vertical edge may read 0 or, by rounding,
+    179.99998.
     """
     image, inside = masked_input(as_image(image, as_gray=as_gray), mask, mask_margin)
     maps = edge_maps(image[None], min_contrast=min_contrast, pivot_scales=pivot_scales,

@@ -119,6 +119,28 @@ def test_multiply_skips_zero_rows_and_still_zeroes_them():
     assert zero_rows.any() and not out[zero_rows].any()      # zeroed, not left as NaN
 
 
+def test_ramped_multiply_equals_the_complex_pairs_and_zeroes_zero_rows():
+    system = cached_system((40, 36), "ridge", mode="periodic")
+    pairs, nonzero = system._pairs, system._nonzero_rows
+    ramp_of, row_ramps, col_ramps = system._pair_phases
+    f = 2
+    assert len(set(ramp_of[f])) == 2                  # two parities: two ramps in a group
+    rng = np.random.default_rng(4)
+    spectrum = (rng.standard_normal((2 * 40, 36)) + 1j).astype(np.complex64)   # 2 images
+    cut = nonzero[f].copy()
+    cut[:, 5] = False                                 # a row declared zero is zeroed
+    out = np.full((pairs.shape[1], 2 * 40, 36), np.nan, np.complex64)
+    _kernels.multiply_ramped_rows(spectrum, pairs[f], ramp_of[f], row_ramps, col_ramps,
+                                  cut, out, 0, 2 * 40)
+    ramps = row_ramps[ramp_of[f]][:, :, None] * col_ramps[ramp_of[f]][:, None, :]
+    complex_pairs = (pairs[f] * ramps).astype(np.complex128)
+    want = (spectrum.reshape(2, 40, 36)[None] * complex_pairs[:, None])
+    want[:, :, 5] = 0
+    np.testing.assert_allclose(out, want.reshape(out.shape), rtol=2e-6,
+                               atol=2e-6 * np.abs(want).max())
+    assert not out.reshape(-1, 2, 40, 36)[:, :, 5].any()
+
+
 @pytest.mark.parametrize("true, want", [
     ([0, 1, 2, 14, 15], ((14, 16), (0, 3))),     # around column 0: two ranges
     ([3, 4, 5], ((3, 6),)),

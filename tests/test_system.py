@@ -122,6 +122,35 @@ def test_memory_estimate_matches_what_is_built():
     assert before["total"] == before["filters"] + before["work"]
 
 
+def _mirrored(spectrum):
+    """``H(-w)`` on the FFT grid."""
+    return np.roll(np.flip(spectrum, axis=(-2, -1)), 1, axis=(-2, -1))
+
+
+@pytest.mark.parametrize("kind", ["edge", "ridge"])
+@pytest.mark.parametrize("mode", ["periodic", "reflect"])
+@pytest.mark.parametrize("shape", [(40, 36), (33, 47)])
+def test_real_pair_spectra_times_their_ramps_are_the_filters_pairs(kind, mode, shape):
+    # Each pair is Re-part(A) + i Im-part(B) of two filters (see _build_pairs); it is
+    # held as a real spectrum and a phase ramp along one axis.
+    system = sf.ShearletSystem(shape, kind, mode=mode)
+    pairs = system._pairs
+    ramp_of, row_ramps, col_ramps = system._pair_phases
+    assert pairs.dtype == np.float32 and row_ramps.dtype == np.complex64
+    d, S = system.measure_offset, system.n_measure_scales
+    parities = (1,) if kind == "edge" else (0, 1)
+    for o in range(system.n_orientations):
+        for i, e in enumerate(parities):
+            for s in range(S):
+                a = system._spectrum(s if kind == "edge" else s + d, o, e)
+                b = system._spectrum(s + d if kind == "edge" else s, o, e)
+                want = (a + np.conj(_mirrored(a))) / 2 + (b - np.conj(_mirrored(b))) / 2
+                v = ramp_of[o, i * S + s]
+                got = pairs[o, i * S + s] * row_ramps[v][:, None] * col_ramps[v]
+                np.testing.assert_allclose(got, want, rtol=0, atol=3e-7 * np.abs(want).max())
+    assert len(row_ramps) == 3             # the origin, and half a pixel along each axis
+
+
 def test_work_arrays_are_bounded_and_released(monkeypatch):
     from shearfeat import _workers
     sf.clear_cache()

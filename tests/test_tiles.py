@@ -15,7 +15,7 @@ def test_tile_size_follows_the_memory_limit(monkeypatch):
     edge = resolve_params((4096, 4096), "edge")
     ridge = resolve_params((4096, 4096), "ridge")
     side = _plan.tile_size("edge", edge, np.float32)
-    assert 1024 <= side <= 2048 and side % 8 == 0
+    assert 1024 <= side <= 3072 and side % 8 == 0
     assert _plan.tile_size("ridge", ridge, np.float32) < side     # twice the maps
     system = sf.ShearletSystem((side, side), "edge", mode="periodic")
     assert system.memory_estimate()["total"] <= _env.memory_limit()
@@ -143,7 +143,7 @@ def test_tiling_weighs_the_work_it_adds(monkeypatch):
     assert tiles("edge", (1024, 1024)) is None
     # a large image is tiled, in windows that fit the limit and cover it, and the
     # windows need not be square: fewer pixels than the square plan of the same limit
-    for kind, shape in [("edge", (4096, 4096)), ("ridge", (1024, 1024)),
+    for kind, shape in [("edge", (4096, 4096)), ("ridge", (1400, 1400)),
                         ("ridge", (3000, 1000))]:
         p = resolve_params(shape, kind)
         margin = _plan.margin(p, kind)
