@@ -276,36 +276,12 @@ def copy_where(dst, src, take, r0, r1):
 
 
 @njit(**_OPTIONS)
-def _interpolated_slope(o, x, left_slot, right_slot, slope, axis, twin):
-    """Shear slope at offset ``x`` in [-1, 1] (orientation steps) from slot ``o``, and
-    whether it belongs to the horizontal cone.
-
-    The filters' responses are symmetric in shear slope, so the slope is interpolated
-    linearly towards the neighbour on the side of ``x``; a diagonal pivot whose
-    neighbour lies in the other cone is read as its twin in that cone.
-    """
-    nb = left_slot[o] if x < 0.0 else right_slot[o]
-    t = -x if x < 0.0 else x
-    if axis[o] != axis[nb] and twin[o] >= 0:
-        o = twin[o]
-    return (1.0 - t) * slope[o] + t * slope[nb], axis[nb] == 0
-
-
-@njit(**_OPTIONS)
 def _tangent_degrees(slope_degrees, horizontal):
     """Tangent angle in [0, 180) of a normal (1, k) in the horizontal cone or (k, 1) in
     the vertical one, from ``slope_degrees = degrees(atan(k))``."""
     angle = 90.0 + slope_degrees if horizontal else 180.0 - slope_degrees
     angle = angle - 180.0 * math.floor(angle / 180.0)
     return 0.0 if angle >= 180.0 else angle
-
-
-@njit(**_OPTIONS)
-def _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin):
-    """Tangent angle (degrees) at offset ``x`` in [-1, 1] (orientation steps) from slot
-    ``o``."""
-    k, horizontal = _interpolated_slope(o, x, left_slot, right_slot, slope, axis, twin)
-    return _tangent_degrees(math.degrees(math.atan(k)), horizontal)
 
 
 @njit(**_OPTIONS)
@@ -499,8 +475,8 @@ def ridge_update(coeffs, f, pivot, expected, inv_pivot, floor, keep, stack, best
 
 @njit(**_OPTIONS)
 def ridge_finish(measure, best_abs, winner, widths, inv_pivot, stack, left_slot,
-                 right_slot, slope, axis, twin, keep, active, c0, c1, height, width, out,
-                 response, r0, r1):
+                 right_slot, slope_start, slope_stop, horizontal_to, keep, active, c0, c1,
+                 height, width, out, response, r0, r1):
     """Height, width, polarity and tangent angle (a triangle fit over the orientation
     index at the pivot's scale and parity); zero measure, width and height and NaN angle
     where there is no ridge.  ``keep``: 1 bright, -1 dark, 0 both.
@@ -509,7 +485,8 @@ def ridge_finish(measure, best_abs, winner, widths, inv_pivot, stack, left_slot,
     ``widths[e, q]``, with slot, parity, sign and scale decoded from ``winner`` (see
     :func:`ridge_update`): the numbers the update computed for the winner, to the bit.
     ``response`` receives that signed height at every pixel of the kept polarity,
-    whatever the measure (0 elsewhere).
+    whatever the measure (0 elsewhere).  The slopes come from the tables of
+    :func:`shearfeat._system.fit_geometry`, as in :func:`edge_orientation`.
     """
     n_s = stack.shape[2] // 2
     dtype = best_abs.dtype
@@ -543,7 +520,10 @@ def ridge_finish(measure, best_abs, winner, widths, inv_pivot, stack, left_slot,
             x = 0.0
             if peak > low:
                 x = (rv - lv) / (2.0 * (peak - low))
-            out[r, c] = _fitted_tangent(o, x, left_slot, right_slot, slope, axis, twin)
+            j = 2 * o + (0 if x < 0.0 else 1)
+            t = -x if x < 0.0 else x
+            k = (1.0 - t) * slope_start[j] + t * slope_stop[j]
+            out[r, c] = _tangent_degrees(math.degrees(math.atan(k)), horizontal_to[j])
 
 
 @njit(**_OPTIONS)

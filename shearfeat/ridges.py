@@ -14,7 +14,7 @@ from ._input import as_image, polarity_sign, resolve_threads
 from ._stream import (active_region, crop_block, merge_best, pivot_mask, stream,
                       winner_states)
 from ._workers import run_rows, workspace
-from ._system import _neighbours, slot_geometry
+from ._system import _neighbours, fit_geometry
 
 #: Default minimal contrast, as a fraction of the image's intensity range.
 RIDGE_MIN_CONTRAST = 1 / 30
@@ -243,7 +243,7 @@ def _ridge_maps(system, work, beta, pivot, keep, threads, core=None):
     shape = (n_rows, cols)
     dtype = system.dtype
     left_slot, right_slot = _neighbours(table.duplicate, n_o, n_o)
-    slope, axis, twin = slot_geometry(table, n_o)
+    slope_start, slope_stop, horizontal_to, _ = fit_geometry(table, n_o)
     # Everything the measure needs from the tables depends on the parity and the pivot
     # scale only: look it up once here rather than per pixel.
     widths = np.ascontiguousarray(system.ridge_widths[d:].T)          # (2, S): W
@@ -277,7 +277,7 @@ def _ridge_maps(system, work, beta, pivot, keep, threads, core=None):
     best_abs, winner, measure, oriented = stream(system, work, threads, fold, new_states,
                                                  merge)
     run_rows(_kernels.ridge_finish, n_rows, threads, measure, best_abs, winner,
-             widths, inv_pivot, stack, left_slot, right_slot, slope, axis, twin,
-             keep, active, c0, c1, height, width, orientation, response)
+             widths, inv_pivot, stack, left_slot, right_slot, slope_start, slope_stop,
+             horizontal_to, keep, active, c0, c1, height, width, orientation, response)
     return tuple(crop_block(system, a, count)
                  for a in (measure, orientation, width, height, response, oriented))
