@@ -102,6 +102,25 @@ def scale_factors(params, j: int) -> tuple[float, float]:
     return a, b
 
 
+def _underflow_to_zero(func):
+    """Run ``func`` with underflow ignored: the Gaussian tails of filters and tables
+    underflow to 0, as they are meant to, and a caller's ``np.errstate(all="raise")``
+    (or ``np.seterr``) must not make that an error.  A fresh ``errstate`` per call, so
+    that nested calls restore the caller's state on any NumPy."""
+    @functools.wraps(func)
+    def quiet(*args, **kwargs):
+        with np.errstate(under="ignore"):
+            return func(*args, **kwargs)
+    return quiet
+
+
+@_underflow_to_zero
+def gaussian(x):
+    """``exp(-x**2 / 2)``."""
+    return np.exp(-np.square(x) / 2)
+
+
+@_underflow_to_zero
 def analytic_wavelet(u: np.ndarray, a: float, shift: float) -> np.ndarray:
     """The analytic Mexican hat ``2 * psi_hat(a u) * exp(-i u shift)`` for ``0 < u < pi``.
 
@@ -110,7 +129,7 @@ def analytic_wavelet(u: np.ndarray, a: float, shift: float) -> np.ndarray:
     and imaginary parts are an exact Hilbert pair.
     """
     w = a * u
-    spectrum = 2 * (2 * np.pi) * w * w * np.exp(-w * w / 2) * np.exp(-1j * u * shift)
+    spectrum = 2 * (2 * np.pi) * w * w * gaussian(w) * np.exp(-1j * u * shift)
     return np.where((u > 0) & (u < np.pi - 1e-12), spectrum, 0)
 
 
@@ -119,10 +138,11 @@ def wavelet_1d(n: int, a: float, shift: float) -> np.ndarray:
     return np.fft.ifft(analytic_wavelet(angular_frequencies(n), a, shift))
 
 
+@_underflow_to_zero
 def window(v: np.ndarray, b: float) -> np.ndarray:
     """The Gaussian window ``exp(-(b v)**2 / 2)`` with ``v`` wrapped into [-pi, pi)."""
     v = np.mod(v + np.pi, 2 * np.pi) - np.pi
-    return np.exp(-((b * v) ** 2) / 2)
+    return gaussian(b * v)
 
 
 def filter_spectrum(shape, params, orientations: Orientations, j: int, o: int,
@@ -244,17 +264,19 @@ def fast_length(n: int) -> int:
 _HAT_L1 = 4 * np.exp(-0.5)
 
 
+@_underflow_to_zero
 def _hat_spectrum(w, a):
     """Spectrum of the L1-normalised Mexican hat ``m(x / a) / (4 a exp(-1/2))``."""
     aw = a * w
-    return np.sqrt(2 * np.pi) * aw * aw * np.exp(-aw * aw / 2) / _HAT_L1
+    return np.sqrt(2 * np.pi) * aw * aw * gaussian(aw) / _HAT_L1
 
 
+@_underflow_to_zero
 def _hilbert_hat_l1() -> float:
     """L1 norm of the Hilbert transform of ``m`` (computed once, on a fine grid)."""
     n, step = 1 << 16, 1 / 64
     w = 2 * np.pi * np.fft.fftfreq(n, d=step)
-    spectrum = -1j * np.sign(w) * np.sqrt(2 * np.pi) * w * w * np.exp(-w * w / 2)
+    spectrum = -1j * np.sign(w) * np.sqrt(2 * np.pi) * w * w * gaussian(w)
     profile = np.fft.ifft(spectrum).real / step
     return float(np.abs(profile).sum() * step)
 
@@ -278,6 +300,7 @@ def rotated_frequencies(shape, theta):
     return cos * wr + sin * wc, -sin * wr + cos * wc
 
 
+@_underflow_to_zero
 def blob_even_spectrum(shape, a, theta):
     """Spectrum of the even blob molecule: ``m(u / a) m(v / a)`` in coordinates rotated by
     ``theta``, each factor L1-normalised (real; the molecule is symmetric)."""
@@ -285,16 +308,18 @@ def blob_even_spectrum(shape, a, theta):
     return _hat_spectrum(u, a) * _hat_spectrum(v, a)
 
 
+@_underflow_to_zero
 def blob_odd_spectrum(shape, a, theta):
     """Spectrum of the odd partner: the Hilbert transform of ``m(u / a)`` along ``u``
     times a Gaussian of standard deviation ``a`` along ``v``, both L1-normalised
     (imaginary; a unit step rising along ``u`` gives about +1/2)."""
     u, v = rotated_frequencies(shape, theta)
     aw = a * u
-    hat = np.sqrt(2 * np.pi) * aw * aw * np.exp(-aw * aw / 2) / _HILBERT_HAT_L1
-    return 1j * np.sign(u) * hat * np.exp(-(a * v) ** 2 / 2)
+    hat = np.sqrt(2 * np.pi) * aw * aw * gaussian(aw) / _HILBERT_HAT_L1
+    return 1j * np.sign(u) * hat * gaussian(a * v)
 
 
+@_underflow_to_zero
 def disk_response(tau: np.ndarray) -> np.ndarray:
     """Even-molecule response to a centred unit disk of radius ``tau * a``.
 
@@ -305,7 +330,7 @@ def disk_response(tau: np.ndarray) -> np.ndarray:
     phi = np.linspace(0, 2 * np.pi, 721)[:-1]
     x = rho[:, None] * np.cos(phi)
     y = rho[:, None] * np.sin(phi)
-    hat = lambda t: (1 - t * t) * np.exp(-t * t / 2)          # noqa: E731
+    hat = lambda t: (1 - t * t) * gaussian(t)                 # noqa: E731
     ring = (hat(x) * hat(y)).mean(axis=1) * 2 * np.pi * rho / _HAT_L1 ** 2
     cumulative = np.concatenate([[0.0], np.cumsum((ring[1:] + ring[:-1]) / 2 * np.diff(rho))])
     return np.interp(tau, rho, cumulative)

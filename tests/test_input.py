@@ -116,6 +116,29 @@ def test_huge_float64_images_have_their_edges(big):
                                sf.edges(image, min_contrast=0.1).measure, atol=1e-12)
 
 
+def test_floating_point_errors_raised_by_the_caller_do_not_break_the_measures():
+    # Filters' and tables' Gaussian tails underflow to 0 by design; a pipeline that sets
+    # np.seterr(all="raise") before importing must still import and run every measure
+    # (a fresh process: the tables are cached once computed).
+    import subprocess
+    import sys
+    code = (
+        "import numpy as np\n"
+        "np.seterr(all='raise')\n"
+        "import shearfeat as sf\n"
+        "image = np.zeros((40, 44), np.float32)\n"
+        "image[12:28, 14:30] = 1.0\n"
+        "sf.edges(image); sf.ridges(image, polarity='both')\n"
+        "found = sf.blobs(image, min_diameter=8, max_diameter=24).detect()\n"
+        "sf.extract(image[None], features=('edges', 'ridges', 'blobs'))\n"
+        "assert np.geterr()['under'] == 'raise'\n"      # the caller's state is restored
+        "print(len(found))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.split()[-1]) >= 1
+
+
 def test_extract_validates_features_and_takes_as_gray():
     with pytest.raises(TypeError, match="features must be 'coefficients' or a sequence"):
         sf.extract(np.zeros((2, 8, 8)), features=None)
