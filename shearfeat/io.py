@@ -71,6 +71,11 @@ _SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "G
 
 
 def _describe(head):
+    if head.startswith(b"\x93NUMPY"):
+        return ("it is a NumPy array (.npy): load it with numpy.load and pass it to "
+                "shearfeat's functions from Python")
+    if head.startswith(b"PK\x03\x04"):
+        return "it is a zip archive (a NumPy .npz, perhaps), not an image"
     for signature, name in _SIGNATURES.items():
         if head.startswith(signature):
             return f"it starts like a {name} file, so it is damaged or truncated"

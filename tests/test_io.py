@@ -82,8 +82,14 @@ def test_tiff_photometrics(tmp_path):
     (b"", r"is empty \(0 bytes\)"),
     (b"hello, this is text\n", "is not an image file shearfeat can read.*'hello"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "like a PNG file, so it is damaged or truncated"),
+    ("npy", r"a NumPy array \(.npy\): load it with numpy.load"),
+    ("npz", "a zip archive"),
 ])
 def test_files_that_are_no_images(tmp_path, content, message):
+    if content in ("npy", "npz"):                     # arrays saved by NumPy
+        saved = tmp_path / f"a.{content}"
+        (np.save if content == "npy" else np.savez)(saved, np.zeros((4, 4)))
+        content = saved.read_bytes()
     path = tmp_path / "x.png"
     path.write_bytes(content)
     with pytest.raises(ValueError, match=message) as info:
