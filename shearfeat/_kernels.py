@@ -287,11 +287,13 @@ def _tangent_degrees(slope_degrees, horizontal):
 @njit(**_OPTIONS)
 def edge_orientation(measure, best_p, winner, slot_of, rank_of, stack, dir_r, dir_c,
                      left_slot, right_slot, slope_start, slope_stop, horizontal_to, sign,
-                     beta, period, active, out, r0, r1):
+                     beta, floor_share, measure_share, period, active, out, share, r0, r1):
     """Tangent angle in degrees: a three-point parabola over the orientation index
     (twins skipped) at the pivot scale, mapped through the interpolated shear slope,
     wherever E > 0 or the pivot response exceeds ``beta`` (the edge's strength is
-    graded there, see :mod:`shearfeat._strength`); NaN elsewhere.
+    graded there, see :mod:`shearfeat._strength`); NaN elsewhere.  ``share`` receives
+    the strength's shape share there, ``floor_share * max(1 - beta / p, 0) +
+    measure_share * E`` (p the pivot response, in the measure's dtype), and 0 elsewhere.
 
     ``stack`` (rows, n_o, P, cols) holds the odd responses at the P pivot scales; a
     ``winner`` code names the slot ``slot_of[code]`` and the pivot scale's place
@@ -307,6 +309,8 @@ def edge_orientation(measure, best_p, winner, slot_of, rank_of, stack, dir_r, di
     the kernel took 4x as long.
     """
     _, n_o, n_p, n_cols = stack.shape
+    one = best_p.dtype.type(1.0)
+    zero = best_p.dtype.type(0.0)
     flat = stack.reshape(-1)
     cols = np.empty(n_cols, np.int64)          # the pixels of the row with an edge
     slots = np.empty(n_cols, np.int64)         # their winners' slots
@@ -328,9 +332,15 @@ def edge_orientation(measure, best_p, winner, slot_of, rank_of, stack, dir_r, di
         n = 0
         for c in range(n_cols):
             out[r, c] = np.nan
+            share[r, c] = 0.0
             if measure[r, c] > 0.0 or best_p[r, c] > beta:
                 cols[n] = c
                 n += 1
+        for i in range(n):
+            c = cols[i]
+            contrast = one - beta / best_p[r, c]
+            contrast = contrast if contrast > 0.0 else zero
+            share[r, c] = contrast * floor_share + measure_share * measure[r, c]
         for i in range(n):
             c = cols[i]
             code = winner[r, c]
@@ -1077,51 +1087,71 @@ def _box_rows(src, dst, half, periodic, total):
             total[c] += enter[c] - leave[c]
 
 
-#: Rows that :func:`box_smooth` averages along their columns at a time (as the columns of
-#: a small transposed strip, so that the running sums run side by side).
+#: Rows that :func:`box_smooth_along` averages along their columns at a time (as the
+#: columns of a small transposed strip, so that the running sums run side by side).
 BOX_STRIP = 16
 
 
 @njit(**_OPTIONS)
-def box_smooth(block, half, passes, periodic, out, scratch):
-    """``out`` (B, M, N): each image of ``block`` averaged ``passes`` times over boxes of
-    ``2 half + 1`` pixels along its columns, then as often along its rows (borders
-    extended, see :func:`_border_index`; sums in float64); ``scratch``: a (M, N) work
-    image.  Unlike the other kernels it runs in one piece: a few passes over the image,
-    a small fraction of a measure's time.
+def box_smooth_along(images, half, passes, periodic, out, r0, r1):
+    """Rows ``r0 .. r1 - 1`` of the (R, N) ``images`` (images stacked along the rows)
+    averaged ``passes`` times over boxes of ``2 half + 1`` pixels along each row (borders
+    extended, see :func:`_border_index`; sums in float64), into ``out``.
 
     A running sum along one row is a chain of dependent additions, so the rows are
-    averaged along their columns :data:`BOX_STRIP` at a time, transposed into a strip
-    where the sums run side by side, as they do along the rows.
+    averaged :data:`BOX_STRIP` at a time, transposed into a strip where the sums run
+    side by side, as they do in :func:`box_smooth_across`.
     """
-    n_images, n_rows, n_cols = block.shape
+    n_cols = images.shape[1]
     strip = np.zeros((n_cols, BOX_STRIP), np.float64)
     other = np.zeros((n_cols, BOX_STRIP), np.float64)
-    total = np.empty(max(n_cols, BOX_STRIP), np.float64)
-    for b in range(n_images):
-        image = out[b]
-        # the passes along the rows alternate buffers: start where the last lands in out
-        first, second = (scratch, image) if passes % 2 == 1 else (image, scratch)
-        for r0 in range(0, n_rows, BOX_STRIP):
-            k = min(BOX_STRIP, n_rows - r0)
-            for c in range(n_cols):
-                for j in range(k):
-                    strip[c, j] = block[b, r0 + j, c]
-            for p in range(passes):
-                if p % 2 == 0:
-                    _box_rows(strip, other, half, periodic, total)
-                else:
-                    _box_rows(other, strip, half, periodic, total)
-            done = strip if passes % 2 == 0 else other
+    total = np.empty(BOX_STRIP, np.float64)
+    for start in range(r0, r1, BOX_STRIP):
+        k = min(BOX_STRIP, r1 - start)
+        for c in range(n_cols):
             for j in range(k):
-                row = first[r0 + j]
-                for c in range(n_cols):
-                    row[c] = done[c, j]
+                strip[c, j] = images[start + j, c]
         for p in range(passes):
             if p % 2 == 0:
-                _box_rows(first, second, half, periodic, total)
+                _box_rows(strip, other, half, periodic, total)
             else:
-                _box_rows(second, first, half, periodic, total)
+                _box_rows(other, strip, half, periodic, total)
+        done = strip if passes % 2 == 0 else other
+        for j in range(k):
+            row = out[start + j]
+            for c in range(n_cols):
+                row[c] = done[c, j]
+
+
+@njit(**_OPTIONS)
+def box_smooth_across(block, half, passes, periodic, scratch, c0, c1):
+    """Columns ``c0 .. c1 - 1`` of each (M, N) image of ``block`` (B, M, N) averaged
+    ``passes`` times over boxes of ``2 half + 1`` pixels down each column (borders
+    extended, see :func:`_border_index`; sums in float64), in place: running sums of
+    row pieces (:func:`_box_rows` on the columns' own block, copied out to ``scratch``,
+    (M, c1 - c0) of a thread's own, and back).  Each column's sums are its own, so any
+    split into column blocks gives the same bits."""
+    width = c1 - c0
+    total = np.empty(width, np.float64)
+    piece = np.empty((block.shape[1], width), block.dtype)
+    for b in range(block.shape[0]):
+        image = block[b]
+        for r in range(image.shape[0]):
+            src = image[r, c0:c1]
+            dst = piece[r]
+            for c in range(width):
+                dst[c] = src[c]
+        for p in range(passes):
+            if p % 2 == 0:
+                _box_rows(piece, scratch, half, periodic, total)
+            else:
+                _box_rows(scratch, piece, half, periodic, total)
+        done = piece if passes % 2 == 0 else scratch
+        for r in range(image.shape[0]):
+            src = done[r]
+            dst = image[r, c0:c1]
+            for c in range(width):
+                dst[c] = src[c]
 
 
 @njit(**_OPTIONS)

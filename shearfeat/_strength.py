@@ -90,20 +90,28 @@ def brightness_reach(width) -> int:
     return BOX_PASSES * (int(width) // 2)
 
 
-def local_brightness(block, width, mode):
+def local_brightness(block, width, mode, threads=1):
     """(B, M, N) ``block`` smoothed over each image by :data:`BOX_PASSES` passes of a box of
     ``width`` (odd) pixels along each axis (borders as ``mode``: periodic, or reflected as
     scipy's ``"reflect"``): about a Gaussian of standard deviation
     ``sqrt(BOX_PASSES * (width**2 - 1) / 12)``, in time that does not grow with the width
-    (running sums, :func:`shearfeat._kernels.box_smooth`); it reads
-    :func:`brightness_reach` pixels on each side."""
+    (running sums: :func:`shearfeat._kernels.box_smooth_along` on blocks of rows, then
+    :func:`shearfeat._kernels.box_smooth_across` on blocks of columns, each on
+    ``threads`` threads; the same bits on any count); it reads :func:`brightness_reach`
+    pixels on each side."""
     width = int(width)
     if width < 1 or width % 2 == 0:
         raise ValueError(f"the brightness's box width must be odd and positive, got {width}")
     block = np.ascontiguousarray(block)
     out = np.empty_like(block)
-    _kernels.box_smooth(block, width // 2, BOX_PASSES, mode == "periodic", out,
-                        np.empty(block.shape[1:], block.dtype))
+    periodic = mode == "periodic"
+    rows = block.reshape(-1, block.shape[-1])
+    run_rows(_kernels.box_smooth_along, rows.shape[0], threads, rows, width // 2,
+             BOX_PASSES, periodic, out.reshape(rows.shape))
+    run_rows(lambda c0, c1: _kernels.box_smooth_across(
+        out, width // 2, BOX_PASSES, periodic, np.empty((block.shape[1], c1 - c0),
+                                                        block.dtype), c0, c1),
+        block.shape[-1], threads)
     return out
 
 
@@ -222,14 +230,14 @@ def lows_given(block, low):
     return np.full(block.shape[0], float(low))
 
 
-def brightness_gain(block, lows, reference, dark, width, mode):
+def brightness_gain(block, lows, reference, dark, width, mode, threads=1):
     """(B, M, N) gain ``(0.5 + dark) / (b + dark)`` of the contrast, in ``block``'s
     dtype: ``b`` is the local brightness, the image smoothed by boxes of ``width``
     pixels (:func:`local_brightness`, borders as ``mode``), above ``lows`` (B,) and over
     ``reference`` (B,), clipped to [0, 1] (see :func:`strength_scale`).  ``dark``, a
     fraction of the reference, keeps the darkest parts (and noise there) from gaining
     without bound; the gain is 1 on a mid-grey background."""
-    gain = local_brightness(block, width, mode)
+    gain = local_brightness(block, width, mode, threads)
     spans = np.ascontiguousarray(np.broadcast_to(
         np.asarray(reference, np.float64), block.shape[:1]))
     _kernels.brightness_to_gain(gain, np.ascontiguousarray(lows, np.float64), spans,
@@ -258,7 +266,7 @@ def contrast_strength(measure, contrast, ratio, half, gain=None):
     return x
 
 
-def surround_suppressed(strength, width, weight, mode):
+def surround_suppressed(strength, width, weight, mode, threads=1):
     """In place, and returned: ``strength`` (B, M, N) over ``1 + weight * s``, where
     ``s`` is the strength around each pixel, ``strength`` smoothed by boxes of ``width``
     pixels (:func:`local_brightness`, borders as ``mode``).
@@ -272,7 +280,7 @@ def surround_suppressed(strength, width, weight, mode):
     small one, where its surround is mostly itself); 8-pixel stripes of half its contrast,
     24 pixels from it, take another 0.31 of what it keeps.  Strength stays in [0, 1] and, like the strength
     before it, invariant to ``image -> a * image + b``."""
-    surround = local_brightness(strength, width, mode)
+    surround = local_brightness(strength, width, mode, threads)
     surround *= surround.dtype.type(weight)
     surround += surround.dtype.type(1.0)
     np.divide(strength, surround, out=strength)

@@ -195,11 +195,13 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     lows, spans = strength_scale(block, reference, low, threads=threads)
     with np.errstate(over="ignore", under="ignore"):
         ratio = divisors / spans
-    gain = brightness_gain(block, lows, spans, EDGE_DARK_LEVEL, EDGE_BRIGHTNESS_WIDTH, mode)
+    gain = brightness_gain(block, lows, spans, EDGE_DARK_LEVEL, EDGE_BRIGHTNESS_WIDTH, mode,
+                           threads)
     strength = contrast_strength(shape_share, pivot_response, ratio, EDGE_STRENGTH_HALF,
                                  gain)
     if surround:
-        surround_suppressed(strength, EDGE_SURROUND_WIDTH, EDGE_SURROUND_WEIGHT, mode)
+        surround_suppressed(strength, EDGE_SURROUND_WIDTH, EDGE_SURROUND_WEIGHT, mode,
+                            threads)
     return measure, orientation, strength
 
 
@@ -210,7 +212,8 @@ def _edge_maps(system, work, beta, pivot, threads, core=None):
 
     The shape share is ``floor * (1 - beta / p) + (1 - floor) * measure`` where the
     pivot response p exceeds beta (0 elsewhere): the measure, with a floor that the
-    contrast alone gives, which like the measure fades to 0 at the minimal contrast."""
+    contrast alone gives, which like the measure fades to 0 at the minimal contrast
+    (computed by the orientation kernel, which visits those pixels anyway)."""
     table = system.orientation_table
     n_o, S = system.n_orientations, system.n_measure_scales
     count = None if work.ndim == 2 else work.shape[0]
@@ -245,14 +248,10 @@ def _edge_maps(system, work, beta, pivot, threads, core=None):
     best_p, winner, measure = stream(
         system, work, threads, fold, new_states,
         lambda state, other: merge_best(state, other, n_o, threads, per_slot=S))
+    share, = workspace("edge share", [shape], [dtype])
     run_rows(_kernels.edge_orientation, n_rows, threads, measure, best_p, winner,
              slot_of, rank_of, stack, dir_r, dir_c, left_slot, right_slot, slope_start,
-             slope_stop, horizontal_to, sign, beta, period, active, orientation)
-    measure, orientation, best_p = (crop_block(system, a, count)
-                                    for a in (measure, orientation, best_p))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.maximum(1.0 - beta / best_p, 0.0, dtype=dtype)
-    share *= dtype.type(EDGE_STRENGTH_FLOOR)
-    share += dtype.type(1.0 - EDGE_STRENGTH_FLOOR) * measure
-    share[np.isnan(orientation)] = 0.0
-    return measure, orientation, best_p, share
+             slope_stop, horizontal_to, sign, beta, dtype.type(EDGE_STRENGTH_FLOOR),
+             dtype.type(1.0 - EDGE_STRENGTH_FLOOR), period, active, orientation, share)
+    return tuple(crop_block(system, a, count)
+                 for a in (measure, orientation, best_p, share))

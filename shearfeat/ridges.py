@@ -193,7 +193,7 @@ def ridge_maps(block, *, min_contrast, pivot_scales, polarity, mode, preset, thr
     with np.errstate(over="ignore", under="ignore"):
         ratio = divisors / spans
     gain = brightness_gain(block, lows, spans, RIDGE_DARK_LEVEL, RIDGE_BRIGHTNESS_WIDTH,
-                           mode)
+                           mode, threads)
     strength = ridge_strength(measure, orientation, width, response, oriented, ratio,
                               threads, gain, periodic=mode == "periodic")
     return measure, orientation, width, height, strength

@@ -223,7 +223,7 @@ def test_local_brightness_is_a_bell_of_known_spread(width):
 
 @pytest.mark.parametrize("mode", ["reflect", "periodic"])
 @pytest.mark.parametrize("shape, width", [((2, 70, 53), 9), ((1, 37, 20), 49),
-                                          ((3, 5, 3), 9)])
+                                          ((3, 5, 3), 9), ((2, 100, 130), 61)])
 def test_local_brightness_equals_repeated_box_filters(mode, shape, width):
     # the running sums give scipy's box filter, passes and borders included, also where
     # the box is wider than the image (reflected more than once)
@@ -239,6 +239,8 @@ def test_local_brightness_equals_repeated_box_filters(mode, shape, width):
         got = local_brightness(block, width, mode)
         assert got.dtype == dtype and got.shape == shape
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
+        for threads in (2, 3):       # row blocks, then column blocks: the same bits
+            np.testing.assert_array_equal(local_brightness(block, width, mode, threads), got)
     with pytest.raises(ValueError, match="odd"):
         local_brightness(block, 10, mode)
 
