@@ -1087,6 +1087,18 @@ def _box_rows(src, dst, half, periodic, total):
             total[c] += enter[c] - leave[c]
 
 
+@njit(**_OPTIONS)
+def _box_passes(image, scratch, half, periodic, total, passes):
+    """``passes`` runs of :func:`_box_rows`, from ``image`` to ``scratch`` and back;
+    returns the one that holds the result."""
+    for p in range(passes):
+        if p % 2 == 0:
+            _box_rows(image, scratch, half, periodic, total)
+        else:
+            _box_rows(scratch, image, half, periodic, total)
+    return image if passes % 2 == 0 else scratch
+
+
 #: Rows that :func:`box_smooth_along` averages along their columns at a time (as the
 #: columns of a small transposed strip, so that the running sums run side by side).
 BOX_STRIP = 16
@@ -1111,12 +1123,7 @@ def box_smooth_along(images, half, passes, periodic, out, r0, r1):
         for c in range(n_cols):
             for j in range(k):
                 strip[c, j] = images[start + j, c]
-        for p in range(passes):
-            if p % 2 == 0:
-                _box_rows(strip, other, half, periodic, total)
-            else:
-                _box_rows(other, strip, half, periodic, total)
-        done = strip if passes % 2 == 0 else other
+        done = _box_passes(strip, other, half, periodic, total, passes)
         for j in range(k):
             row = out[start + j]
             for c in range(n_cols):
@@ -1141,12 +1148,7 @@ def box_smooth_across(block, half, passes, periodic, scratch, c0, c1):
             dst = piece[r]
             for c in range(width):
                 dst[c] = src[c]
-        for p in range(passes):
-            if p % 2 == 0:
-                _box_rows(piece, scratch, half, periodic, total)
-            else:
-                _box_rows(scratch, piece, half, periodic, total)
-        done = piece if passes % 2 == 0 else scratch
+        done = _box_passes(piece, scratch, half, periodic, total, passes)
         for r in range(image.shape[0]):
             src = done[r]
             dst = image[r, c0:c1]
