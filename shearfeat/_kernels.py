@@ -8,8 +8,12 @@ reads neighbouring rows of its *inputs* but writes only its own rows.
 The measures stream over orientations.  For each orientation the caller passes the
 coefficient maps of that orientation (``coeffs``); the update kernel folds them into
 per-pixel state (the best pivot so far and its measure) and keeps the pivot responses of
-the orientation in ``stack[:, f]`` (S real maps, not the K complex ones), from which the
-finishing kernel fits the orientation of the winner once all orientations are seen.
+the orientation in ``stack[:, f]`` (real maps, one per scale the fit can read: the
+edges' pivot scales, the ridges' scales and parities; not the K complex ones), from which
+the finishing kernel fits the orientation of the winner once all orientations are seen.
+The coefficient maps come from inverse FFTs of the image's spectrum times pair spectra
+(:func:`multiply_rows`; for edges and ridges :func:`multiply_ramped_rows`, from real
+spectra and a phase ramp).
 Stacks are laid out row first, ``stack[r, f, s, c]``: what a finishing kernel gathers for
 one row lies in one contiguous block, where a map-first layout scattered it over dozens of
 far-apart maps (the edge orientation and the blob finish ran 2-3x slower so).
