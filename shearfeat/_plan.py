@@ -53,8 +53,10 @@ def tile_size(kind, resolved, dtype) -> int:
     ``$SHEARFEAT_TILE_SIZE`` sets it directly; otherwise it follows from
     ``$SHEARFEAT_MEMORY_LIMIT`` (default: :func:`shearfeat._env.default_memory_limit`) and the bytes per transform pixel that
     :meth:`ShearletSystem.memory_estimate` reports for :data:`TILE_WORKERS` workers
-    (about 0.75 kB for edges, 1.4 kB for ridges, 0.9 kB for blobs with the default
-    parameters, in float32).
+    (about 0.55 kB for edges, 1.0 kB for ridges, 0.95 kB for blobs with the default
+    parameters, in float32; the edges' figure counts the odd responses of every
+    measure scale, which a call pivoting over the lowest scale only, the default, does
+    not keep: it needs about 0.39 kB).
     The size does not depend on the call's thread count, and neither do the results;
     a call never runs more workers than fit in the limit (see ``_stream.workers``).
     """
