@@ -861,7 +861,11 @@ def info(shape, kind, preset, mode, threads):
     if system.n_measure_scales >= 1:
         from shearfeat._input import resolve_threads
         threads = resolve_threads(threads)
-        memory = system.memory_estimate(threads)
+        # at the library's defaults: an edge call keeps its pivot scales' responses only
+        import inspect
+        pivot = (inspect.signature(shearfeat.edges).parameters["pivot_scales"].default
+                 if kind == "edge" else None)
+        memory = system.memory_estimate(threads, pivot)
         click.echo(f"memory for one {kind} measure call on {threads} thread"
                    f"{'s' if threads > 1 else ''}: {memory['total'] / 2**20:.0f} MiB "
                    f"({memory['filters'] / 2**20:.0f} MiB of filters kept between calls, "

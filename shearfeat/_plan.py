@@ -47,23 +47,22 @@ def margin(resolved, kind) -> int:
 TILE_WORKERS = 2
 
 
-def tile_size(kind, resolved, dtype) -> int:
+def tile_size(kind, resolved, dtype, pivot_scales=None) -> int:
     """Largest square transform side whose measure call fits the memory limit.
 
     ``$SHEARFEAT_TILE_SIZE`` sets it directly; otherwise it follows from
     ``$SHEARFEAT_MEMORY_LIMIT`` (default: :func:`shearfeat._env.default_memory_limit`) and the bytes per transform pixel that
     :meth:`ShearletSystem.memory_estimate` reports for :data:`TILE_WORKERS` workers
-    (about 0.55 kB for edges, 1.0 kB for ridges, 0.95 kB for blobs with the default
-    parameters, in float32; the edges' figure counts the odd responses of every
-    measure scale, which a call pivoting over the lowest scale only, the default, does
-    not keep: it needs about 0.39 kB).
+    (about 0.39 kB for edges pivoting over their lowest scale, the default, 0.55 kB
+    over all, 1.0 kB for ridges, 0.95 kB for blobs with the default parameters, in
+    float32; ``pivot_scales``: an edge call's, None for the most it may keep).
     The size does not depend on the call's thread count, and neither do the results;
     a call never runs more workers than fit in the limit (see ``_stream.workers``).
     """
     size = _env.tile_size()
     if size is not None:
         return size
-    per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str)
+    per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str, pivot_scales)
     side = max(64, int((_env.memory_limit() / per_pixel) ** 0.5))
     while fast_length(side) != side:
         side -= 1
@@ -71,10 +70,10 @@ def tile_size(kind, resolved, dtype) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _bytes_per_pixel(kind, resolved, dtype):
+def _bytes_per_pixel(kind, resolved, dtype, pivot_scales=None):
     """Bytes per transform pixel of a measure call (a probe system, never built)."""
     probe = ShearletSystem((64, 64), kind, mode="periodic", dtype=dtype, **asdict(resolved))
-    return probe.memory_estimate(TILE_WORKERS)["total"] / 64 ** 2
+    return probe.memory_estimate(TILE_WORKERS, pivot_scales)["total"] / 64 ** 2
 
 
 #: Smallest core (kept part) of a window, in pixels.
@@ -150,11 +149,12 @@ UNTILED_SLACK = 1.25
 TILING_MAX_WORK = 2.0
 
 
-def memory_plan(shape, kind, resolved, dtype, margin):
+def memory_plan(shape, kind, resolved, dtype, margin, pivot_scales=None):
     """Windows for an image under the memory limit, or None: untiled when the whole
     transform fits the limit (or nearly, see :data:`UNTILED_SLACK`), else the windows
-    that transform the fewest pixels (:func:`cheapest_plan`)."""
-    per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str)
+    that transform the fewest pixels (:func:`cheapest_plan`); ``pivot_scales``: an
+    edge call's (see :func:`tile_size`)."""
+    per_pixel = _bytes_per_pixel(kind, resolved, np.dtype(dtype).str, pivot_scales)
     radius = measure_radius(resolved, kind)
     untiled = int(np.prod([fast_length(n + 2 * radius) for n in shape]))
     limit = _env.memory_limit()
@@ -182,7 +182,7 @@ def _no_room(kind, resolved, margin):
         "or raise the limit")
 
 
-def choose(shape, kind, resolved, dtype):
+def choose(shape, kind, resolved, dtype, pivot_scales=None):
     """``(tiles, margin)`` for an image of ``shape`` in ``"reflect"`` mode, or None when it
     runs in one piece: :func:`memory_plan`, or with ``$SHEARFEAT_TILE_SIZE`` set, square
     windows of that side whenever the transform is larger (:func:`plan`)."""
@@ -190,7 +190,7 @@ def choose(shape, kind, resolved, dtype):
     try:
         size = _env.tile_size()
         tiles = (plan(shape, width, size) if size is not None
-                 else memory_plan(shape, kind, resolved, dtype, width))
+                 else memory_plan(shape, kind, resolved, dtype, width, pivot_scales))
     except NoRoomError:
         raise _no_room(kind, resolved, width) from None
     return None if tiles is None else (tiles, width)

@@ -33,13 +33,14 @@ def pivot_mask(pivot_scales, n_scales) -> np.ndarray:
     return mask
 
 
-def workers(system, threads) -> int:
+def workers(system, threads, pivot_scales=None) -> int:
     """How many workers :func:`stream` deals a system's groups to on ``threads`` threads:
     one per thread, at most one per group, and no more than fit in the memory limit
-    (each has its own FFT buffers and state; the results do not depend on it)."""
+    (each has its own FFT buffers and state; the results do not depend on it);
+    ``pivot_scales``: an edge call's (see ``ShearletSystem.memory_estimate``)."""
     count = max(1, min(int(threads), system._pair_groups))
     limit = _env.memory_limit()
-    while count > 1 and system.memory_estimate(count)["total"] > limit:
+    while count > 1 and system.memory_estimate(count, pivot_scales)["total"] > limit:
         count -= 1
     return count
 
@@ -60,7 +61,7 @@ def group_order(system, in_order):
     return sorted(range(len(costs)), key=lambda f: (-costs[f], f))
 
 
-def stream(system, images, threads, fold, new_states=None, merge=None):
+def stream(system, images, threads, fold, new_states=None, merge=None, pivot_scales=None):
     """Fold the coefficients of every group of the system's pair spectra (each
     orientation of an edge or ridge system, each scale of a blob system) into per-pixel
     state, and return the state.
@@ -84,7 +85,8 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     ``fold`` must write shared arrays only where group f owns them, and ``merge`` must
     give what one worker folding every group in order would, whichever groups each
     worker took: the results then depend neither on the number of threads nor on which
-    worker took which group.
+    worker took which group.  ``pivot_scales``: an edge call's, for the memory
+    estimate that caps the workers (see :func:`workers`).
     """
     pairs = system._pairs
     phases = system._pair_phases
@@ -94,7 +96,7 @@ def stream(system, images, threads, fold, new_states=None, merge=None):
     count = block.shape[0]
     n_pairs = pairs.shape[1]
     n_rows = count * system.transform_shape[0]
-    n_workers = workers(system, threads)
+    n_workers = workers(system, threads, pivot_scales)
     fft_threads = max(1, int(threads) // n_workers)
     order = iter(group_order(system, in_order=merge is not None))
     order_lock = threading.Lock()

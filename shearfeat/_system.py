@@ -540,7 +540,7 @@ class ShearletSystem:
         edge or ridge system, scales of a blob system."""
         return self.n_scales if self.kind == "blob" else self.n_orientations
 
-    def memory_estimate(self, threads=1) -> dict:
+    def memory_estimate(self, threads=1, pivot_scales=None) -> dict:
         """Bytes a measure call on this system holds at its peak, without building it.
 
         Parameters
@@ -549,6 +549,10 @@ class ShearletSystem:
             Threads of the call: each worker (at most one per orientation, or per scale
             of a blob system) has its own FFT buffers and, for edges and ridges, its own
             per-pixel state.
+        pivot_scales : {"lowest", "all", "highest"}, optional
+            Edges: the call's ``pivot_scales``, whose odd responses it keeps for the
+            orientation fit (default: all, the most it keeps).  Ignored by ridges and
+            blobs.
 
         Returns
         -------
@@ -571,9 +575,13 @@ class ShearletSystem:
             own = 0                                            # nothing to merge
         else:
             per_group = max(self.n_measure_scales, 0) * (2 if self.kind == "ridge" else 1)
-            stack = self.n_orientations * per_group * pixels * real_size
+            kept = per_group
+            if self.kind == "edge" and pivot_scales is not None and per_group > 0:
+                from ._stream import pivot_mask
+                kept = int(pivot_mask(pivot_scales, self.n_measure_scales).sum())
+            stack = self.n_orientations * kept * pixels * real_size
             own = 3 * pixels * 4                               # the best so far
-            maps = 3 if self.kind == "ridge" else 1            # orientation (width, height)
+            maps = 3 if self.kind == "ridge" else 2            # orientation, share / width, height
             shared = stack + maps * pixels * real_size
         # real pair spectra and their phase ramps (edges, ridges), complex ones (blobs)
         filters = self._pair_groups * per_group * pixels * (

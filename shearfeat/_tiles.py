@@ -23,17 +23,17 @@ from ._params import resolve_params
 from ._system import cached_system
 from ._workers import executor
 
-def prepare(shape, kind, *, preset, mode, dtype, params):
+def prepare(shape, kind, *, preset, mode, dtype, params, pivot_scales=None):
     """The system a measure runs on, and how to tile the image (None: in one piece).
 
     In ``"reflect"`` mode an image whose call would not fit the memory limit is tiled
-    as :func:`shearfeat._plan.choose` says; the window system gets the parameters
-    resolved for the whole image (presets that scale with the image must not rescale
-    with the window).
+    as :func:`shearfeat._plan.choose` says (``pivot_scales``: an edge call's, whose
+    memory it counts); the window system gets the parameters resolved for the whole
+    image (presets that scale with the image must not rescale with the window).
     """
     if mode == "reflect":
         resolved = resolve_params(shape, kind, preset, **params)
-        tiling = _plan.choose(shape, kind, resolved, dtype)
+        tiling = _plan.choose(shape, kind, resolved, dtype, pivot_scales)
         if tiling is not None:
             (win_r, _, _), (win_c, _, _) = tiling[0]
             system = cached_system((win_r, win_c), kind, mode="periodic", dtype=dtype,

@@ -181,13 +181,14 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     leaves the strength before its surround suppression (for chunks, which suppress it
     once their neighbours' strength is known)."""
     system, tiling = _tiles.prepare(block.shape[1:], "edge", preset=preset, mode=mode,
-                                    dtype=block.dtype, params=params)
+                                    dtype=block.dtype, params=params,
+                                    pivot_scales=pivot_scales)
     system.check_measurable()
     pivot = pivot_mask(pivot_scales, system.n_measure_scales)
     (measure, orientation, pivot_response, shape_share), divisors, flat = \
         _tiles.measure_block(system, tiling, block, min_contrast, EDGE_MIN_CONTRAST,
-                             lambda s, w, beta, t, part: _edge_maps(s, w, beta, pivot, t,
-                                                                    part), 4, threads, core)
+                             lambda s, w, beta, t, part: _edge_maps(
+                                 s, w, beta, pivot, t, part, pivot_scales), 4, threads, core)
     measure[flat] = 0.0
     orientation[flat] = np.nan
     shape_share[flat] = 0.0
@@ -205,7 +206,7 @@ def edge_maps(block, *, min_contrast, pivot_scales, mode, preset, threads, param
     return measure, orientation, strength
 
 
-def _edge_maps(system, work, beta, pivot, threads, core=None):
+def _edge_maps(system, work, beta, pivot, threads, core=None, pivot_scales=None):
     """Measure, orientation, pivot response and the strength's shape share of one
     normalised (M, N) image or a (B, M, N) block (of a tile's window, right on its
     ``core``: see ``_stream.active_region``).
@@ -247,7 +248,8 @@ def _edge_maps(system, work, beta, pivot, threads, core=None):
 
     best_p, winner, measure = stream(
         system, work, threads, fold, new_states,
-        lambda state, other: merge_best(state, other, n_o, threads, per_slot=S))
+        lambda state, other: merge_best(state, other, n_o, threads, per_slot=S),
+        pivot_scales=pivot_scales)
     share, = workspace("edge share", [shape], [dtype])
     run_rows(_kernels.edge_orientation, n_rows, threads, measure, best_p, winner,
              slot_of, rank_of, stack, dir_r, dir_c, left_slot, right_slot, slope_start,

@@ -122,6 +122,26 @@ def test_memory_estimate_matches_what_is_built():
     assert before["total"] == before["filters"] + before["work"]
 
 
+def test_memory_estimate_counts_the_pivot_scales_an_edge_call_keeps():
+    system = sf.ShearletSystem((100, 90), "edge")
+    pixels = int(np.prod(system.transform_shape))
+    whole, lowest = system.memory_estimate(2), system.memory_estimate(2, "lowest")
+    assert system.memory_estimate(2, "all") == whole          # the most a call keeps
+    assert whole["filters"] == lowest["filters"]
+    assert whole["work"] - lowest["work"] == (
+        system.n_orientations * (system.n_measure_scales - 1) * pixels * 4)
+    ridge = sf.ShearletSystem((100, 90), "ridge")
+    assert ridge.memory_estimate(2, "lowest") == ridge.memory_estimate(2)   # keeps all
+    with pytest.raises(ValueError, match="pivot_scales"):
+        system.memory_estimate(2, "middle")
+    # an edge call's tiles count what it keeps: larger windows at the default pivot
+    from shearfeat import _plan
+    from shearfeat._params import resolve_params
+    resolved = resolve_params((4096, 4096), "edge")
+    assert (_plan.tile_size("edge", resolved, np.float32, "lowest")
+            > _plan.tile_size("edge", resolved, np.float32))
+
+
 def _mirrored(spectrum):
     """``H(-w)`` on the FFT grid."""
     return np.roll(np.flip(spectrum, axis=(-2, -1)), 1, axis=(-2, -1))

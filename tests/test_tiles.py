@@ -162,7 +162,7 @@ def test_rectangular_windows_give_the_whole_image_result(monkeypatch):
     image, _ = step(30, n=360, offset=0.25)
     whole = sf.edges(image)
     # a limit that makes rectangular windows the cheapest plan
-    monkeypatch.setattr(_plan, "memory_plan", lambda shape, kind, resolved, dtype, margin:
+    monkeypatch.setattr(_plan, "memory_plan", lambda shape, kind, resolved, dtype, margin, pivot_scales=None:
                         _plan.cheapest_plan(tuple(shape), margin, 420 * 300)[0])
     system, tiling = _tiles.prepare(image.shape, "edge", preset="default", mode="reflect",
                                     dtype=np.float32, params={})
